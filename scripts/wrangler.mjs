@@ -1,0 +1,26 @@
+// Runs wrangler offline: no telemetry, no request for the dev server's `cf` object.
+import { spawn } from "node:child_process";
+
+export const offlineEnv = {
+	...process.env,
+	WRANGLER_SEND_METRICS: "false",
+	CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
+/** The three workers' configs, dependencies first (the order they deploy in). */
+export const workerConfigs = {
+	user: "workers/user/wrangler.toml",
+	order: "workers/order/wrangler.toml",
+	gateway: "wrangler.toml",
+};
+
+/** Resolves when wrangler exits 0; rejects otherwise. */
+export function wrangler(args, options = {}) {
+	return new Promise((resolve, reject) => {
+		const child = spawn("wrangler", args, { stdio: "inherit", env: offlineEnv, ...options });
+		child.on("error", reject);
+		child.on("exit", (code, signal) =>
+			code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed (${signal ?? code})`)),
+		);
+	});
+}

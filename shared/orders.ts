@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+// Printable characters only: no control characters end up in stored SKUs.
+export const SkuSchema = z
+	.string()
+	.min(1)
+	.max(64)
+	.regex(/^[^\p{Cc}]+$/u, "must be printable characters");
+
+export const OrderItemSchema = z
+	.object({
+		sku: SkuSchema,
+		quantity: z.number().int().min(1).max(1000),
+	})
+	.strict()
+	.meta({ id: "OrderItem" });
+
+export const OrderItemsSchema = z.array(OrderItemSchema).min(1).max(100);
+
+export const OrderStatusSchema = z.enum(["created", "cancelled"]);
+
+export const OrderSchema = z
+	.object({
+		id: z.string(),
+		userId: z.number().int().positive(),
+		items: z.array(OrderItemSchema),
+		status: OrderStatusSchema,
+		createdAt: z.iso.datetime(),
+	})
+	.meta({ id: "Order" });
+
+export type OrderItem = z.infer<typeof OrderItemSchema>;
+export type Order = z.infer<typeof OrderSchema>;
+
+export interface OrderPage {
+	orders: Order[];
+	nextCursor: string | null;
+}
+
+export interface PageRequest {
+	limit: number;
+	cursor?: string;
+}

@@ -1,0 +1,18 @@
+/**
+ * What the gateway passes with every RPC call, so the callee can log the
+ * request it serves under the same ids.
+ */
+export interface CallContext {
+	requestId: string;
+	/** W3C trace context of the caller's span. */
+	traceparent: string;
+}
+
+/**
+ * Errors thrown across RPC keep only their message, so expected failures are
+ * classified inside the callee and returned as values instead.
+ */
+export type Result<T, E extends string> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const fail = <E extends string>(error: E): { ok: false; error: E } => ({ ok: false, error });

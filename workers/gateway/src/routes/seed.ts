@@ -1,0 +1,155 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { SkuSchema } from "../../../../shared/orders";
+import type { AppEnv } from "../app";
+import { callContext, callService } from "../services";
+
+/**
+ * The tutorial's three routes, byte-compatible with its Flask services so its
+ * curl walkthrough works unchanged. They keep the tutorial's loose input rules
+ * (unknown fields are ignored); API v1 is the strict interface.
+ */
+const Message = z.object({ message: z.string() });
+const ErrorBody = z.object({ error: z.string() });
+
+const REGISTER_INVALID = { message: "Bad Request: Missing username or password" };
+const CREATE_ORDER_INVALID = {
+	error: "Bad Request: user_id must be an integer and items a list of 1-100 item names",
+};
+const USER_NOT_FOUND = { error: "User not found" };
+const INVALID_USER = { error: "Invalid user" };
+
+/** The tutorial's 400 body for each route, also used when the body is not JSON at all. */
+const invalidBody: Record<string, object> = {
+	"/register": REGISTER_INVALID,
+	"/create_order": CREATE_ORDER_INVALID,
+};
+
+const register = createRoute({
+	method: "post",
+	path: "/register",
+	tags: ["Tutorial"],
+	summary: "Register a user (tutorial)",
+	request: {
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({ username: z.string().min(1), password: z.string().min(1) }),
+				},
+			},
+		},
+	},
+	responses: {
+		201: { description: "Created", content: { "application/json": { schema: Message } } },
+		400: { description: "Missing field", content: { "application/json": { schema: Message } } },
+		409: { description: "Username taken", content: { "application/json": { schema: Message } } },
+	},
+});
+
+const validateUser = createRoute({
+	method: "get",
+	path: "/validate_user/{user_id}",
+	tags: ["Tutorial"],
+	summary: "Check that a user exists (tutorial)",
+	request: { params: z.object({ user_id: z.string().regex(/^\d+$/) }) },
+	responses: {
+		200: { description: "Exists", content: { "application/json": { schema: Message } } },
+		404: { description: "No such user", content: { "application/json": { schema: ErrorBody } } },
+	},
+});
+
+const createOrder = createRoute({
+	method: "post",
+	path: "/create_order",
+	tags: ["Tutorial"],
+	summary: "Create an order for a user (tutorial)",
+	request: {
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({
+						user_id: z.number().int(),
+						items: z.array(SkuSchema).min(1).max(100),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		201: { description: "Created", content: { "application/json": { schema: Message } } },
+		400: { description: "Malformed", content: { "application/json": { schema: ErrorBody } } },
+		401: { description: "Unknown user", content: { "application/json": { schema: ErrorBody } } },
+	},
+});
+
+/** A user id the D1 integer key could hold, else null (such a user cannot exist). */
+function storedUserId(id: number | string): number | null {
+	const n = Number(id);
+	return Number.isSafeInteger(n) && n >= 1 ? n : null;
+}
+
+// SEED_ROUTES is read per request so one build serves every environment.
+const enabled: MiddlewareHandler<AppEnv> = async (c, next) => {
+	if (c.env.SEED_ROUTES !== "on") return c.notFound();
+	await next();
+};
+
+export const seedRoutes = new OpenAPIHono<AppEnv>();
+
+for (const path of ["/register", "/validate_user/*", "/create_order"])
+	seedRoutes.use(path, enabled);
+
+seedRoutes.openapi(
+	register,
+	async (c) => {
+		const { username, password } = c.req.valid("json");
+		const created = await callService("user", () =>
+			c.env.USER_SERVICE.createUser({ username, password }, callContext(c)),
+		);
+		return created.ok
+			? c.json({ message: "User created" }, 201)
+			: c.json({ message: "Username already exists" }, 409);
+	},
+	(result, c) => (result.success ? undefined : c.json(REGISTER_INVALID, 400)),
+);
+
+seedRoutes.openapi(
+	validateUser,
+	async (c) => {
+		const id = storedUserId(c.req.valid("param").user_id);
+		if (id === null) return c.json(USER_NOT_FOUND, 404);
+		const exists = await callService("user", () =>
+			c.env.USER_SERVICE.userExists(id, callContext(c)),
+		);
+		return exists ? c.json({ message: "User is valid" }, 200) : c.json(USER_NOT_FOUND, 404);
+	},
+	// Flask's <int:user_id> matched digits only; anything else was not found.
+	(result, c) => (result.success ? undefined : c.json(USER_NOT_FOUND, 404)),
+);
+
+seedRoutes.openapi(
+	createOrder,
+	async (c) => {
+		const body = c.req.valid("json");
+		const userId = storedUserId(body.user_id);
+		if (userId === null) return c.json(INVALID_USER, 401);
+		const items = body.items.map((sku) => ({ sku, quantity: 1 }));
+		const created = await callService("order", () =>
+			c.env.ORDER_SERVICE.createOrder(userId, items, callContext(c)),
+		);
+		return created.ok ? c.json({ message: "Order created" }, 201) : c.json(INVALID_USER, 401);
+	},
+	(result, c) => (result.success ? undefined : c.json(CREATE_ORDER_INVALID, 400)),
+);
+
+// A body that is not JSON (malformed, or another content type) fails before
+// the hooks above run; the tutorial answered both with its 400.
+seedRoutes.onError((error, c) => {
+	const invalid = invalidBody[c.req.path];
+	const unreadable = error instanceof HTTPException && [400, 415].includes(error.status);
+	if (unreadable && invalid) return c.json(invalid, 400);
+	throw error;
+});
