@@ -1,9 +1,8 @@
 // `npm run dev`: all three workers in one `wrangler dev` session, gateway on
 // :8787 (extra arguments go to wrangler, e.g. `npm run dev -- --port 9000`).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
-import { offlineEnv, workerConfigs, wrangler } from "./wrangler.mjs";
+import { spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
 
 // Local state lives under the first config's folder (the root), so the
 // migrations must be applied to the same place.
@@ -29,22 +28,18 @@ await wrangler([
 	PERSIST_TO,
 ]);
 
-const dev = spawn(
-	"wrangler",
-	[
-		"dev",
-		"-c",
-		workerConfigs.gateway,
-		"-c",
-		workerConfigs.user,
-		"-c",
-		workerConfigs.order,
-		"--persist-to",
-		PERSIST_TO,
-		...process.argv.slice(2),
-	],
-	{ stdio: "inherit", env: offlineEnv },
-);
+const dev = spawnWrangler([
+	"dev",
+	"-c",
+	workerConfigs.gateway,
+	"-c",
+	workerConfigs.user,
+	"-c",
+	workerConfigs.order,
+	"--persist-to",
+	PERSIST_TO,
+	...process.argv.slice(2),
+]);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 	process.on(signal, () => dev.kill(signal));
 }

@@ -1,5 +1,12 @@
 // Runs wrangler offline: no telemetry, no request for the dev server's `cf` object.
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+// Run the project's wrangler with this Node (22+ from the `node` devDependency),
+// whether or not node_modules/.bin is on PATH.
+const wranglerBin = fileURLToPath(
+	new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url),
+);
 
 export const offlineEnv = {
 	...process.env,
@@ -14,10 +21,18 @@ export const workerConfigs = {
 	gateway: "wrangler.toml",
 };
 
+export function spawnWrangler(args, options = {}) {
+	return spawn(process.execPath, [wranglerBin, ...args], {
+		stdio: "inherit",
+		env: offlineEnv,
+		...options,
+	});
+}
+
 /** Resolves when wrangler exits 0; rejects otherwise. */
 export function wrangler(args, options = {}) {
 	return new Promise((resolve, reject) => {
-		const child = spawn("wrangler", args, { stdio: "inherit", env: offlineEnv, ...options });
+		const child = spawnWrangler(args, options);
 		child.on("error", reject);
 		child.on("exit", (code, signal) =>
 			code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed (${signal ?? code})`)),

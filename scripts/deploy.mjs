@@ -1,0 +1,19 @@
+// `npm run deploy`: the production environment, in dependency order. D1
+// migrations first, so new code never meets an old schema; then the workers
+// that others bind to before the workers that bind to them.
+import { workerConfigs, wrangler } from "./wrangler.mjs";
+
+await wrangler([
+	"d1",
+	"migrations",
+	"apply",
+	"users-db",
+	"--remote",
+	"-c",
+	workerConfigs.user,
+	"--env",
+	"production",
+]);
+for (const config of Object.values(workerConfigs)) {
+	await wrangler(["deploy", "-c", config, "--env", "production"]);
+}

@@ -1,0 +1,7 @@
+// Bindings that exist only in test runs (see vitest.config.ts).
+declare namespace Cloudflare {
+	interface Env {
+		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+		TEST_USERS_DB: D1Database;
+	}
+}

@@ -1,0 +1,53 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "./app";
+
+describe("every response", () => {
+	it("carries a generated x-request-id and the secure headers", async () => {
+		const res = await SELF.fetch("http://localhost/validate_user/1");
+		expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+		expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+	});
+
+	it("keeps a well-formed incoming request id and replaces a malformed one", async () => {
+		const kept = await SELF.fetch("http://localhost/validate_user/1", {
+			headers: { "x-request-id": "abc-123" },
+		});
+		expect(kept.headers.get("x-request-id")).toBe("abc-123");
+		const replaced = await SELF.fetch("http://localhost/validate_user/1", {
+			headers: { "x-request-id": "bad id<script>" },
+		});
+		expect(replaced.headers.get("x-request-id")).not.toBe("bad id<script>");
+	});
+
+	it("is a JSON 404 for an unknown route", async () => {
+		const res = await SELF.fetch("http://localhost/nope");
+		expect(res.status).toBe(404);
+		expect(await res.json()).toEqual({ error: "Not Found" });
+	});
+
+	it("is 413 for a body over 16 KiB", async () => {
+		const res = await SELF.fetch("http://localhost/register", {
+			method: "POST",
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
+		});
+		expect(res.status).toBe(413);
+	});
+});
+
+describe("an internal worker that fails", () => {
+	it("gives 503 with Retry-After, not a 500", async () => {
+		const failing = {
+			...env,
+			USER_SERVICE: {
+				userExists: () => Promise.reject(new Error("connection reset")),
+			} as unknown as typeof env.USER_SERVICE,
+		};
+		const res = await createApp().request("/validate_user/1", {}, failing);
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("5");
+		expect(await res.json()).toEqual({ error: "Service unavailable" });
+	});
+});
