@@ -28,8 +28,8 @@ export async function loggedCall<T>(
 	service: string,
 	method: string,
 	call: CallContext,
-	run: () => Promise<T>,
-): Promise<T> {
+	run: () => T,
+): Promise<Awaited<T>> {
 	const started = Date.now();
 	const line = {
 		service,

@@ -41,3 +41,9 @@ export interface PageRequest {
 	limit: number;
 	cursor?: string;
 }
+
+export interface CreatedOrder {
+	order: Order;
+	/** True when an Idempotency-Key matched an earlier create: `order` is that first response. */
+	replayed: boolean;
+}

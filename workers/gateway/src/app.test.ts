@@ -21,10 +21,17 @@ describe("every response", () => {
 		expect(replaced.headers.get("x-request-id")).not.toBe("bad id<script>");
 	});
 
-	it("is a JSON 404 for an unknown route", async () => {
-		const res = await SELF.fetch("http://localhost/nope");
+	it("is a problem document for an unknown route", async () => {
+		const res = await SELF.fetch("http://localhost/nope", { headers: { "x-request-id": "r-1" } });
 		expect(res.status).toBe(404);
-		expect(await res.json()).toEqual({ error: "Not Found" });
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+		expect(await res.json()).toEqual({
+			type: "/problems/not_found",
+			title: "Not found",
+			status: 404,
+			detail: "No route for GET /nope",
+			requestId: "r-1",
+		});
 	});
 
 	it("is 413 for a body over 16 KiB", async () => {
@@ -48,6 +55,9 @@ describe("an internal worker that fails", () => {
 		const res = await createApp().request("/validate_user/1", {}, failing);
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBe("5");
-		expect(await res.json()).toEqual({ error: "Service unavailable" });
+		expect(await res.json()).toMatchObject({
+			status: 503,
+			detail: "The user service is unavailable",
+		});
 	});
 });

@@ -1,39 +1,44 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ErrorHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { logLine } from "../../../shared/log";
 import { requestLog } from "./middleware/request-log";
+import type { RequireUserVariables } from "./middleware/require-user";
 import { type TraceContextVariables, traceContext } from "./middleware/trace-context";
+import { ApiError, asApiError, problem } from "./problems";
+import { healthRoutes } from "./routes/health";
+import { openApiDocument } from "./routes/openapi";
 import { seedRoutes } from "./routes/seed";
-import { ServiceUnavailableError } from "./services";
+import { v1Routes } from "./routes/v1";
 
 export type AppEnv = {
 	Bindings: GatewayEnv;
 	Variables: RequestIdVariables & TraceContextVariables;
 };
 
-export const MAX_BODY_BYTES = 16 * 1024;
-/** Seconds a client should wait before retrying after a 503. */
-const RETRY_AFTER_SECONDS = "5";
+/** Routes behind `requireUser()`: the caller's user id is known. */
+export type AuthedEnv = {
+	Bindings: GatewayEnv;
+	Variables: AppEnv["Variables"] & RequireUserVariables;
+};
 
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** The one error handler: every error leaves as a problem document. */
 const handleError: ErrorHandler<AppEnv> = (error, c) => {
-	if (error instanceof ServiceUnavailableError) {
-		logLine({
-			service: "gateway",
-			requestId: c.var.requestId,
-			level: "warn",
-			unavailable: error.service,
-			cause: error.cause instanceof Error ? error.cause.message : String(error.cause),
-		});
-		c.header("Retry-After", RETRY_AFTER_SECONDS);
-		return c.json({ error: "Service unavailable" }, 503);
+	const known = asApiError(error);
+	const logged = { service: "gateway", requestId: c.var.requestId };
+	if (!known) {
+		logLine({ ...logged, level: "error", error: error.message, stack: error.stack });
+		return problem(c, new ApiError("internal_error", "An unexpected error occurred"));
 	}
-	if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
-	logLine({ service: "gateway", requestId: c.var.requestId, level: "error", error: error.message });
-	return c.json({ error: "Internal Server Error" }, 500);
+	if (known.code === "service_unavailable") {
+		const cause = known.cause instanceof Error ? known.cause.message : String(known.cause);
+		logLine({ ...logged, level: "warn", error: known.message, cause });
+	}
+	return problem(c, known);
 };
 
 export function createApp() {
@@ -46,12 +51,17 @@ export function createApp() {
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
 			onError: () => {
-				throw new HTTPException(413, { message: "Payload Too Large" });
+				throw new ApiError("payload_too_large", `The body is over ${MAX_BODY_BYTES} bytes`);
 			},
 		}),
 	);
 	app.route("/", seedRoutes);
-	app.notFound((c) => c.json({ error: "Not Found" }, 404));
+	app.route("/", healthRoutes);
+	app.route("/api/v1", v1Routes);
+	openApiDocument(app);
+	app.notFound((c) =>
+		problem(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
+	);
 	app.onError(handleError);
 	return app;
 }

@@ -1,22 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { callService, ServiceUnavailableError } from "./services";
+import { ApiError } from "./problems";
+import { callService } from "./services";
 
 describe("callService", () => {
 	it("returns what the service returns", async () => {
 		expect(await callService("user", async () => 42)).toBe(42);
 	});
 
-	it("turns a service that never answers into ServiceUnavailableError", async () => {
+	it("turns a service that never answers into a 503 problem", async () => {
 		const never = () => new Promise<never>(() => {});
 		const error = await callService("order", never, 20).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(ServiceUnavailableError);
-		expect(error).toMatchObject({ service: "order" });
+		expect(error).toBeInstanceOf(ApiError);
+		expect(error).toMatchObject({ code: "service_unavailable", extra: { retryAfterSeconds: 5 } });
 	});
 
-	it("turns a thrown error into ServiceUnavailableError, keeping the cause", async () => {
+	it("turns a thrown error into a 503 problem, keeping the cause", async () => {
 		const cause = new Error("boom");
 		const error = await callService("user", () => Promise.reject(cause)).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(ServiceUnavailableError);
-		expect(error).toMatchObject({ cause });
+		expect(error).toMatchObject({ code: "service_unavailable", cause });
 	});
 });

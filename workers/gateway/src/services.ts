@@ -1,24 +1,25 @@
-import type { Context } from "hono";
 import type { CallContext } from "../../../shared/rpc";
-import type { AppEnv } from "./app";
+import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
 export const RPC_TIMEOUT_MS = 4_000;
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export type ServiceName = "user" | "order";
 
-/** An internal worker failed or did not answer in time: a 503, never a 500. */
-export class ServiceUnavailableError extends Error {
-	constructor(
-		readonly service: ServiceName,
-		options?: ErrorOptions,
-	) {
-		super(`${service} service unavailable`, options);
-		this.name = "ServiceUnavailableError";
-	}
+function unavailable(service: ServiceName, cause: unknown): ApiError {
+	return new ApiError("service_unavailable", `The ${service} service is unavailable`, {
+		retryAfterSeconds: RETRY_AFTER_SECONDS,
+		cause,
+	});
 }
 
-/** Calls an internal worker, turning a throw or a timeout into ServiceUnavailableError. */
+/**
+ * Calls an internal worker. A throw or no answer within the timeout becomes a
+ * 503 problem: expected failures come back as values (see shared/rpc.ts), so
+ * anything thrown means the service itself is failing.
+ */
 export async function callService<T>(
 	service: ServiceName,
 	run: () => T,
@@ -26,23 +27,18 @@ export async function callService<T>(
 ): Promise<Awaited<T>> {
 	let timer: ReturnType<typeof setTimeout> | null = null;
 	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() => reject(new ServiceUnavailableError(service, { cause: new Error("timed out") })),
-			timeoutMs,
-		);
+		timer = setTimeout(() => reject(unavailable(service, new Error("timed out"))), timeoutMs);
 	});
 	try {
 		return await Promise.race([run(), timeout]);
 	} catch (error) {
-		throw error instanceof ServiceUnavailableError
-			? error
-			: new ServiceUnavailableError(service, { cause: error });
+		throw error instanceof ApiError ? error : unavailable(service, error);
 	} finally {
-		clearTimeout(timer);
+		if (timer !== null) clearTimeout(timer);
 	}
 }
 
 /** The ids every RPC call carries, so the callee logs under the same request and trace. */
-export function callContext(c: Context<AppEnv>): CallContext {
+export function callContext(c: { var: CallContext }): CallContext {
 	return { requestId: c.var.requestId, traceparent: c.var.traceparent };
 }

@@ -1,26 +1,47 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { loggedCall } from "../../../shared/log";
-import type { Order, OrderItem, OrderPage, PageRequest } from "../../../shared/orders";
-import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import type {
+	CreatedOrder,
+	Order,
+	OrderItem,
+	OrderPage,
+	PageRequest,
+} from "../../../shared/orders";
+import { type CallContext, fail, type Result } from "../../../shared/rpc";
 
 export { OrderBook } from "./order-book";
 
 const SERVICE = "order";
 
+async function fingerprint(items: OrderItem[]): Promise<string> {
+	// Items arrive parsed by the gateway's schema, so equal bodies serialise equally.
+	const digest = await crypto.subtle.digest(
+		"SHA-256",
+		new TextEncoder().encode(JSON.stringify(items)),
+	);
+	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * The order service's RPC interface, bound by the gateway. The user id comes
- * from the gateway, which has authenticated the caller.
+ * from the gateway, which has authenticated the caller; each user's orders
+ * live in that user's OrderBook, so one user cannot reach another's.
  */
 export class OrderService extends WorkerEntrypoint<OrderEnv> {
 	async createOrder(
 		userId: number,
 		items: OrderItem[],
 		call: CallContext,
-	): Promise<Result<Order, "user_not_found">> {
+		idempotencyKey?: string,
+	): Promise<Result<CreatedOrder, "user_not_found" | "idempotency_key_reused">> {
 		return loggedCall(SERVICE, "createOrder", call, async () => {
 			// As the tutorial's order service did: no orders for unknown users.
 			if (!(await this.env.USER_SERVICE.userExists(userId, call))) return fail("user_not_found");
-			return ok(await this.book(userId).create(userId, items));
+			const idempotency =
+				idempotencyKey === undefined
+					? undefined
+					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
+			return this.book(userId).create(userId, items, idempotency);
 		});
 	}
 
@@ -28,8 +49,25 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 		return loggedCall(SERVICE, "getOrder", call, () => this.book(userId).get(orderId));
 	}
 
-	async listOrders(userId: number, page: PageRequest, call: CallContext): Promise<OrderPage> {
+	async listOrders(
+		userId: number,
+		page: PageRequest,
+		call: CallContext,
+	): Promise<Result<OrderPage, "invalid_cursor">> {
 		return loggedCall(SERVICE, "listOrders", call, () => this.book(userId).list(page));
+	}
+
+	async cancelOrder(
+		userId: number,
+		orderId: string,
+		call: CallContext,
+	): Promise<Result<Order, "not_found" | "already_cancelled">> {
+		return loggedCall(SERVICE, "cancelOrder", call, () => this.book(userId).cancel(orderId));
+	}
+
+	/** Health check: the worker answers. */
+	async ping(call: CallContext): Promise<true> {
+		return loggedCall(SERVICE, "ping", call, async () => true as const);
 	}
 
 	private book(userId: number) {

@@ -1,9 +1,19 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
+import { unwrap } from "../../../test/unwrap";
 import * as schema from "./db/schema";
 import type { OrderBook } from "./order-book";
-import { decodeCursor, encodeCursor, findOrder, insertOrder, listOrders } from "./orders";
+import {
+	decodeCursor,
+	encodeCursor,
+	findIdempotentResponse,
+	findOrder,
+	IDEMPOTENCY_TTL_MS,
+	insertOrder,
+	listOrders,
+	rememberIdempotentResponse,
+} from "./orders";
 
 /** Runs `fn` against the storage of a fresh user's OrderBook, migrations applied. */
 function withBook<R>(user: string, fn: (db: ReturnType<typeof drizzle<typeof schema>>) => R) {
@@ -43,22 +53,22 @@ describe("listOrders", () => {
 			for (const n of [1, 2, 3, 4, 5]) {
 				insertOrder(db, { id: `o-${n}`, userId: 2, items: [item(`s${n}`)], createdAt: new Date() });
 			}
-			const first = listOrders(db, { limit: 2 });
+			const first = unwrap(listOrders(db, { limit: 2 }));
 			expect(first.orders.map((o) => o.id)).toEqual(["o-5", "o-4"]);
 			expect(first.nextCursor).toEqual(expect.any(String));
-			const second = listOrders(db, { limit: 2, cursor: first.nextCursor ?? "" });
+			const second = unwrap(listOrders(db, { limit: 2, cursor: first.nextCursor ?? "" }));
 			expect(second.orders.map((o) => o.id)).toEqual(["o-3", "o-2"]);
-			const last = listOrders(db, { limit: 2, cursor: second.nextCursor ?? "" });
+			const last = unwrap(listOrders(db, { limit: 2, cursor: second.nextCursor ?? "" }));
 			expect(last).toEqual({ orders: [expect.objectContaining({ id: "o-1" })], nextCursor: null });
 		});
 	});
 
-	it("returns an empty page for a cursor it did not issue", async () => {
+	it("refuses a cursor it did not issue", async () => {
 		await withBook("3", (db) => {
 			insertOrder(db, { id: "o-1", userId: 3, items: [item("a")], createdAt: new Date() });
 			expect(listOrders(db, { limit: 10, cursor: "not-a-cursor" })).toEqual({
-				orders: [],
-				nextCursor: null,
+				ok: false,
+				error: "invalid_cursor",
 			});
 		});
 	});
@@ -69,5 +79,54 @@ describe("cursors", () => {
 		expect(decodeCursor(encodeCursor(42))).toBe(42);
 		expect(decodeCursor(btoa("o:abc"))).toBeNull();
 		expect(decodeCursor("%%%")).toBeNull();
+	});
+});
+
+describe("idempotency keys", () => {
+	const order = {
+		id: "o-1",
+		userId: 4,
+		items: [item("a")],
+		status: "created" as const,
+		createdAt: "2026-01-01T00:00:00.000Z",
+	};
+
+	it("are remembered for 24 hours and forgotten after", async () => {
+		await withBook("4", (db) => {
+			const createdAt = new Date("2026-01-01T00:00:00.000Z");
+			rememberIdempotentResponse(db, { key: "k", fingerprint: "f", response: order, createdAt });
+			const later = (ms: number) => new Date(createdAt.getTime() + ms);
+			expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS - 1))).toEqual({
+				fingerprint: "f",
+				response: order,
+			});
+			expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS))).toBeNull();
+		});
+	});
+
+	it("drop expired entries when a new one is stored", async () => {
+		await withBook("5", (db) => {
+			const old = new Date("2026-01-01T00:00:00.000Z");
+			rememberIdempotentResponse(db, {
+				key: "old",
+				fingerprint: "f",
+				response: order,
+				createdAt: old,
+			});
+			const now = new Date(old.getTime() + IDEMPOTENCY_TTL_MS + 1);
+			rememberIdempotentResponse(db, {
+				key: "new",
+				fingerprint: "f",
+				response: order,
+				createdAt: now,
+			});
+			expect(
+				db
+					.select()
+					.from(schema.idempotencyKeys)
+					.all()
+					.map((r) => r.key),
+			).toEqual(["new"]);
+		});
 	});
 });

@@ -1,10 +1,14 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { desc, eq, lt } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { Order, OrderItem, OrderPage, PageRequest } from "../../../shared/orders";
+import { fail, ok, type Result } from "../../../shared/rpc";
 import type * as schema from "./db/schema";
-import { orders } from "./db/schema";
+import { idempotencyKeys, orders } from "./db/schema";
 
 export type OrdersDb = DrizzleSqliteDODatabase<typeof schema>;
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 type OrderRow = typeof orders.$inferSelect;
 
@@ -49,21 +53,62 @@ export function findOrder(db: OrdersDb, id: string): Order | null {
 	return row ? toOrder(row) : null;
 }
 
-/** Newest first. An unreadable cursor is treated as the end of the list. */
-export function listOrders(db: OrdersDb, page: PageRequest): OrderPage {
+/** Newest first. */
+export function listOrders(db: OrdersDb, page: PageRequest): Result<OrderPage, "invalid_cursor"> {
 	const after = page.cursor === undefined ? null : decodeCursor(page.cursor);
-	if (page.cursor !== undefined && after === null) return { orders: [], nextCursor: null };
+	if (page.cursor !== undefined && after === null) return fail("invalid_cursor");
 	const rows = db
 		.select()
 		.from(orders)
-		.where(after === null ? undefined : and(lt(orders.seq, after)))
+		.where(after === null ? undefined : lt(orders.seq, after))
 		.orderBy(desc(orders.seq))
 		.limit(page.limit + 1)
 		.all();
 	const shown = rows.slice(0, page.limit);
 	const last = shown.at(-1);
-	return {
+	return ok({
 		orders: shown.map(toOrder),
 		nextCursor: rows.length > page.limit && last ? encodeCursor(last.seq) : null,
-	};
+	});
+}
+
+export function cancelOrder(
+	db: OrdersDb,
+	id: string,
+): Result<Order, "not_found" | "already_cancelled"> {
+	const order = findOrder(db, id);
+	if (!order) return fail("not_found");
+	if (order.status === "cancelled") return fail("already_cancelled");
+	const row = db
+		.update(orders)
+		.set({ status: "cancelled" })
+		.where(eq(orders.id, id))
+		.returning()
+		.get();
+	return ok(toOrder(row));
+}
+
+/** The first response for `key` if it is still remembered at `now`. */
+export function findIdempotentResponse(
+	db: OrdersDb,
+	key: string,
+	now: Date,
+): { fingerprint: string; response: Order } | null {
+	const row = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).get();
+	if (!row || now.getTime() - row.createdAt.getTime() >= IDEMPOTENCY_TTL_MS) return null;
+	return { fingerprint: row.fingerprint, response: row.response };
+}
+
+/** Remembers `key`, replacing an expired entry, and drops every other expired one. */
+export function rememberIdempotentResponse(
+	db: OrdersDb,
+	entry: { key: string; fingerprint: string; response: Order; createdAt: Date },
+): void {
+	db.delete(idempotencyKeys)
+		.where(lt(idempotencyKeys.createdAt, new Date(entry.createdAt.getTime() - IDEMPOTENCY_TTL_MS)))
+		.run();
+	db.insert(idempotencyKeys)
+		.values(entry)
+		.onConflictDoUpdate({ target: idempotencyKeys.key, set: entry })
+		.run();
 }

@@ -1,9 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { loggedCall } from "../../../shared/log";
-import type { CallContext, Result } from "../../../shared/rpc";
+import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import type { NewUser, User } from "../../../shared/users";
-import { hashPassword } from "./password";
-import { findUserById, insertUser, usersDb } from "./users";
+import { decoyHash, hashPassword, verifyPassword } from "./password";
+import { findCredentials, findUserById, insertUser, usersDb } from "./users";
 
 const SERVICE = "user";
 
@@ -21,6 +21,30 @@ export class UserService extends WorkerEntrypoint<UserEnv> {
 				createdAt: new Date(),
 			}),
 		);
+	}
+
+	/**
+	 * The user with this username and password, or null. Unknown user and wrong
+	 * password take the same work and give the same answer.
+	 */
+	async verifyCredentials(
+		username: string,
+		password: string,
+		call: CallContext,
+	): Promise<Result<User, "invalid_credentials">> {
+		return loggedCall(SERVICE, "verifyCredentials", call, async () => {
+			const found = await findCredentials(usersDb(this.env.DB), username);
+			const valid = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
+			return found && valid ? ok(found.user) : fail("invalid_credentials");
+		});
+	}
+
+	/** Health check: the database answers. */
+	async ping(call: CallContext): Promise<true> {
+		return loggedCall(SERVICE, "ping", call, async () => {
+			await this.env.DB.prepare("SELECT 1").first();
+			return true as const;
+		});
 	}
 
 	async getUser(id: number, call: CallContext): Promise<User | null> {

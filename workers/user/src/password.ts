@@ -45,3 +45,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 		actual.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(actual, expected)
 	);
 }
+
+let decoy: Promise<string> | undefined;
+
+/**
+ * A hash to verify against when the user does not exist, so an unknown
+ * username costs the same PBKDF2 work as a wrong password.
+ */
+export function decoyHash(): Promise<string> {
+	decoy ??= hashPassword(crypto.randomUUID());
+	return decoy;
+}

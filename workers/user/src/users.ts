@@ -61,3 +61,14 @@ export async function findUserById(db: UsersDb, id: number): Promise<User | null
 	const row = await db.query.users.findFirst({ where: eq(schema.users.id, id) });
 	return row ? toUser(row) : null;
 }
+
+/** The user and stored hash for a login; matched the way registration compares names. */
+export async function findCredentials(
+	db: UsersDb,
+	username: string,
+): Promise<{ user: User; passwordHash: string } | null> {
+	const row = await db.query.users.findFirst({
+		where: eq(schema.users.usernameKey, usernameKey(username)),
+	});
+	return row ? { user: toUser(row), passwordHash: row.passwordHash } : null;
+}

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { unwrap } from "../../../../test/unwrap";
 import { createApp } from "../app";
 
 // The tutorial's curl walkthrough, through the gateway with the real user and
@@ -92,7 +93,7 @@ describe("POST /create_order", () => {
 		expect(res.status).toBe(201);
 		expect(await res.text()).toBe('{"message":"Order created"}');
 
-		const page = await env.ORDER_SERVICE.listOrders(userId, { limit: 10 }, call);
+		const page = unwrap(await env.ORDER_SERVICE.listOrders(userId, { limit: 10 }, call));
 		expect(page.orders).toEqual([
 			expect.objectContaining({
 				userId,

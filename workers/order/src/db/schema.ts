@@ -1,5 +1,5 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { OrderItem } from "../../../../shared/orders";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Order, OrderItem } from "../../../../shared/orders";
 
 // One Durable Object per user, so every row here belongs to that one user.
 export const orders = sqliteTable("orders", {
@@ -11,3 +11,17 @@ export const orders = sqliteTable("orders", {
 	status: text("status", { enum: ["created", "cancelled"] }).notNull(),
 	createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// Idempotency-Key values this user has sent with a create, for 24 hours.
+export const idempotencyKeys = sqliteTable(
+	"idempotency_keys",
+	{
+		key: text("key").primaryKey(),
+		// SHA-256 of the request body: the same key with another body is refused.
+		fingerprint: text("fingerprint").notNull(),
+		// The first response's order, replayed as it was then.
+		response: text("response", { mode: "json" }).$type<Order>().notNull(),
+		createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+	},
+	(table) => [index("idempotency_keys_created_at").on(table.createdAt)],
+);

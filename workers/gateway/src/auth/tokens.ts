@@ -1,0 +1,52 @@
+import { sign, verify } from "hono/jwt";
+import { ApiError } from "../problems";
+
+/** Access tokens are short-lived; clients log in again. */
+export const TOKEN_TTL_SECONDS = 15 * 60;
+export const TOKEN_ISSUER = "gateway";
+export const TOKEN_AUDIENCE = "api";
+const ALGORITHM = "HS256";
+const MIN_SECRET_BYTES = 32;
+
+/** The signing secret, or a 503: without a strong secret no token is issued or accepted. */
+function signingSecret(env: { JWT_SECRET?: string }): string {
+	const secret = env.JWT_SECRET ?? "";
+	if (new TextEncoder().encode(secret).byteLength < MIN_SECRET_BYTES) {
+		throw new ApiError("service_unavailable", "Token signing is not configured");
+	}
+	return secret;
+}
+
+export async function issueAccessToken(env: { JWT_SECRET?: string }, userId: number) {
+	const now = Math.floor(Date.now() / 1000);
+	const accessToken = await sign(
+		{
+			sub: String(userId),
+			iat: now,
+			exp: now + TOKEN_TTL_SECONDS,
+			iss: TOKEN_ISSUER,
+			aud: TOKEN_AUDIENCE,
+		},
+		signingSecret(env),
+		ALGORITHM,
+	);
+	return { accessToken, tokenType: "Bearer" as const, expiresIn: TOKEN_TTL_SECONDS };
+}
+
+/** The user id in a valid token; a 401 for anything else (bad signature, other alg, expired, wrong iss/aud). */
+export async function verifyAccessToken(
+	env: { JWT_SECRET?: string },
+	token: string,
+): Promise<number> {
+	const secret = signingSecret(env);
+	const payload = await verify(token, secret, {
+		alg: ALGORITHM,
+		iss: TOKEN_ISSUER,
+		aud: TOKEN_AUDIENCE,
+	}).catch(() => null);
+	const sub = typeof payload?.sub === "string" ? payload.sub : "";
+	if (!payload || typeof payload.exp !== "number" || !/^[1-9]\d{0,15}$/.test(sub)) {
+		throw new ApiError("unauthorized", "The access token is missing, invalid or expired");
+	}
+	return Number(sub);
+}

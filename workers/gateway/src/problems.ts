@@ -1,0 +1,118 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app";
+
+/**
+ * Every error the gateway answers with, by code. One code maps to one status;
+ * the body is always an RFC 9457 problem document (see `problem`).
+ */
+export const PROBLEMS = {
+	validation_failed: { status: 400, title: "Invalid request" },
+	malformed_request: { status: 400, title: "Malformed request" },
+	unauthorized: { status: 401, title: "Unauthorized" },
+	not_found: { status: 404, title: "Not found" },
+	conflict: { status: 409, title: "Conflict" },
+	payload_too_large: { status: 413, title: "Payload too large" },
+	unsupported_media_type: { status: 415, title: "Unsupported media type" },
+	idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
+	rate_limited: { status: 429, title: "Too many requests" },
+	internal_error: { status: 500, title: "Internal server error" },
+	service_unavailable: { status: 503, title: "Service unavailable" },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+export type ProblemStatus = (typeof PROBLEMS)[ProblemCode]["status"];
+
+export interface FieldError {
+	path: string;
+	message: string;
+}
+
+export class ApiError extends Error {
+	constructor(
+		readonly code: ProblemCode,
+		detail: string,
+		readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
+	) {
+		super(detail, { cause: extra.cause });
+		this.name = "ApiError";
+	}
+}
+
+export const ProblemSchema = z
+	.object({
+		type: z.string().meta({ example: "/problems/validation_failed" }),
+		title: z.string(),
+		status: z.number().int(),
+		detail: z.string(),
+		requestId: z.string(),
+		errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+	})
+	.meta({ id: "Problem" });
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** The problem document for `error`, with `Retry-After` and `WWW-Authenticate` where they apply. */
+export function problem(c: Context<AppEnv>, error: ApiError): Response {
+	const { status, title } = PROBLEMS[error.code];
+	const body = {
+		type: `/problems/${error.code}`,
+		title,
+		status,
+		detail: error.message,
+		requestId: c.var.requestId,
+		...(error.extra.errors ? { errors: error.extra.errors } : {}),
+	};
+	const headers: Record<string, string> = { "Content-Type": PROBLEM_CONTENT_TYPE };
+	if (error.extra.retryAfterSeconds !== undefined) {
+		headers["Retry-After"] = String(error.extra.retryAfterSeconds);
+	}
+	if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="api"';
+	return c.body(JSON.stringify(body), status, headers);
+}
+
+const FROM_HTTP_STATUS: Partial<Record<number, ProblemCode>> = {
+	400: "malformed_request",
+	401: "unauthorized",
+	404: "not_found",
+	413: "payload_too_large",
+	415: "unsupported_media_type",
+};
+
+/** ApiErrors as they are; Hono's own HTTPExceptions (bad JSON, wrong media type) mapped; else null. */
+export function asApiError(error: unknown): ApiError | null {
+	if (error instanceof ApiError) return error;
+	if (error instanceof HTTPException) {
+		const code = FROM_HTTP_STATUS[error.status];
+		return code ? new ApiError(code, error.message || PROBLEMS[code].title) : null;
+	}
+	return null;
+}
+
+/** The responses a route documents for the problems it can answer with. */
+export function problemResponses(...codes: ProblemStatus[]) {
+	return Object.fromEntries(
+		[...new Set(codes)].map((status) => [
+			status,
+			{
+				description: Object.values(PROBLEMS)
+					.filter((p) => p.status === status)
+					.map((p) => p.title)
+					.join(" / "),
+				content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+			},
+		]),
+	);
+}
+
+/** The validation hook for strict routes: a 400 problem listing every invalid field. */
+export function rejectInvalid(result: { success: true } | { success: false; error: z.ZodError }) {
+	if (result.success) return;
+	throw new ApiError("validation_failed", "The request has invalid or unknown fields", {
+		errors: result.error.issues.map((issue) => ({
+			path: issue.path.map(String).join("."),
+			message: issue.message,
+		})),
+	});
+}

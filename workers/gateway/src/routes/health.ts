@@ -1,0 +1,61 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app";
+import { callContext, callService, type ServiceName } from "../services";
+
+/** A health check must answer well inside a load balancer's own timeout. */
+const PING_TIMEOUT_MS = 2_000;
+
+const ServiceHealthSchema = z.object({
+	status: z.enum(["ok", "unavailable"]),
+	latencyMs: z.number().int(),
+});
+
+const HealthSchema = z
+	.object({
+		status: z.enum(["ok", "degraded"]),
+		services: z.object({ user: ServiceHealthSchema, order: ServiceHealthSchema }),
+	})
+	.meta({ id: "Health" });
+
+const health = createRoute({
+	method: "get",
+	path: "/health",
+	tags: ["Health"],
+	summary: "Whether the gateway reaches the user and order services",
+	responses: {
+		200: {
+			description: "All services answer",
+			content: { "application/json": { schema: HealthSchema } },
+		},
+		503: {
+			description: "A service is unavailable or slow",
+			content: { "application/json": { schema: HealthSchema } },
+		},
+	},
+});
+
+async function probe(service: ServiceName, ping: () => Promise<unknown>) {
+	const started = Date.now();
+	const ok = await callService(service, ping, PING_TIMEOUT_MS).then(
+		() => true,
+		() => false,
+	);
+	return {
+		status: ok ? ("ok" as const) : ("unavailable" as const),
+		latencyMs: Date.now() - started,
+	};
+}
+
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, async (c) => {
+	const call = callContext(c);
+	const [user, order] = await Promise.all([
+		probe("user", () => c.env.USER_SERVICE.ping(call)),
+		probe("order", () => c.env.ORDER_SERVICE.ping(call)),
+	]);
+	const healthy = user.status === "ok" && order.status === "ok";
+	const body = {
+		status: healthy ? ("ok" as const) : ("degraded" as const),
+		services: { user, order },
+	};
+	return healthy ? c.json(body, 200) : c.json(body, 503);
+});

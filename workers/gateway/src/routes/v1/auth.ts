@@ -1,0 +1,47 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app";
+import { issueAccessToken, TOKEN_TTL_SECONDS } from "../../auth/tokens";
+import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { callContext, callService } from "../../services";
+
+// Looser than registration so users registered through the tutorial's
+// routes (any non-empty name, passwords like "pass123") can log in too.
+const LoginSchema = z
+	.strictObject({
+		username: z.string().min(1).max(255),
+		password: z.string().min(1).max(1024),
+	})
+	.meta({ id: "Login" });
+
+const TokenSchema = z
+	.object({
+		accessToken: z.string(),
+		tokenType: z.literal("Bearer"),
+		expiresIn: z.number().int().meta({ example: TOKEN_TTL_SECONDS }),
+	})
+	.meta({ id: "AccessToken" });
+
+const login = createRoute({
+	method: "post",
+	path: "/auth/login",
+	tags: ["Auth"],
+	summary: "Exchange username and password for an access token",
+	request: { body: { required: true, content: { "application/json": { schema: LoginSchema } } } },
+	responses: {
+		200: { description: "OK", content: { "application/json": { schema: TokenSchema } } },
+		...problemResponses(400, 401, 413, 415, 503),
+	},
+});
+
+export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }).openapi(
+	login,
+	async (c) => {
+		const { username, password } = c.req.valid("json");
+		const verified = await callService("user", () =>
+			c.env.USER_SERVICE.verifyCredentials(username, password, callContext(c)),
+		);
+		// One answer for unknown user and wrong password.
+		if (!verified.ok) throw new ApiError("unauthorized", "Invalid username or password");
+		return c.json(await issueAccessToken(c.env, verified.value.id), 200);
+	},
+);

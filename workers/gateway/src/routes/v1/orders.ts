@@ -1,0 +1,144 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OrderItemsSchema, OrderSchema } from "../../../../../shared/orders";
+import type { AuthedEnv } from "../../app";
+import { requireUser } from "../../middleware/require-user";
+import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { callContext, callService } from "../../services";
+
+const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
+
+const OrderPageSchema = z
+	.object({ orders: z.array(OrderSchema), nextCursor: z.string().nullable() })
+	.meta({ id: "OrderPage" });
+
+const OrderIdParams = z.object({
+	id: z.uuid().meta({ param: { name: "id", in: "path" }, example: crypto.randomUUID() }),
+});
+
+const bearer = [{ bearerAuth: [] }];
+const orderJson = { "application/json": { schema: OrderSchema } };
+
+const createOrder = createRoute({
+	method: "post",
+	path: "/orders",
+	tags: ["Orders"],
+	summary: "Place an order",
+	description:
+		"With an `Idempotency-Key`, a retry within 24 hours replays the first response " +
+		"(with `Idempotent-Replayed: true`) instead of placing a second order.",
+	security: bearer,
+	request: {
+		headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+		body: { required: true, content: { "application/json": { schema: CreateOrderSchema } } },
+	},
+	responses: {
+		201: {
+			description: "Created, or the replay of an earlier create with the same key",
+			headers: z.object({
+				Location: z.string(),
+				"Idempotent-Replayed": z.literal("true").optional(),
+			}),
+			content: orderJson,
+		},
+		...problemResponses(400, 401, 413, 415, 422, 503),
+	},
+});
+
+const listOrders = createRoute({
+	method: "get",
+	path: "/orders",
+	tags: ["Orders"],
+	summary: "The caller's orders, newest first",
+	security: bearer,
+	request: {
+		query: z.object({
+			limit: z.coerce.number().int().min(1).max(100).default(20),
+			cursor: z.string().min(1).max(256).optional(),
+		}),
+	},
+	responses: {
+		200: { description: "OK", content: { "application/json": { schema: OrderPageSchema } } },
+		...problemResponses(400, 401, 503),
+	},
+});
+
+const getOrder = createRoute({
+	method: "get",
+	path: "/orders/{id}",
+	tags: ["Orders"],
+	summary: "One of the caller's orders",
+	security: bearer,
+	request: { params: OrderIdParams },
+	responses: {
+		200: { description: "OK", content: orderJson },
+		...problemResponses(400, 401, 404, 503),
+	},
+});
+
+const cancelOrder = createRoute({
+	method: "post",
+	path: "/orders/{id}/cancel",
+	tags: ["Orders"],
+	summary: "Cancel one of the caller's orders",
+	security: bearer,
+	request: { params: OrderIdParams },
+	responses: {
+		200: { description: "Cancelled", content: orderJson },
+		...problemResponses(400, 401, 404, 409, 503),
+	},
+});
+
+const NOT_FOUND = "No such order";
+
+export const orderRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
+orderRoutes.use("/orders", requireUser());
+orderRoutes.use("/orders/*", requireUser());
+
+orderRoutes.openapi(createOrder, async (c) => {
+	const { items } = c.req.valid("json");
+	const key = c.req.valid("header")["idempotency-key"];
+	const created = await callService("order", () =>
+		c.env.ORDER_SERVICE.createOrder(c.var.userId, items, callContext(c), key),
+	);
+	if (!created.ok) {
+		throw created.error === "idempotency_key_reused"
+			? new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body")
+			: new ApiError("unauthorized", "The token's user no longer exists");
+	}
+	const { order, replayed } = created.value;
+	c.header("Location", `/api/v1/orders/${order.id}`);
+	if (replayed) c.header("Idempotent-Replayed", "true");
+	return c.json(order, 201);
+});
+
+orderRoutes.openapi(listOrders, async (c) => {
+	const page = await callService("order", () =>
+		c.env.ORDER_SERVICE.listOrders(c.var.userId, c.req.valid("query"), callContext(c)),
+	);
+	if (!page.ok) {
+		throw new ApiError("validation_failed", "The cursor is not one this API issued", {
+			errors: [{ path: "cursor", message: "unknown cursor" }],
+		});
+	}
+	return c.json(page.value, 200);
+});
+
+orderRoutes.openapi(getOrder, async (c) => {
+	const order = await callService("order", () =>
+		c.env.ORDER_SERVICE.getOrder(c.var.userId, c.req.valid("param").id, callContext(c)),
+	);
+	if (!order) throw new ApiError("not_found", NOT_FOUND);
+	return c.json(order, 200);
+});
+
+orderRoutes.openapi(cancelOrder, async (c) => {
+	const cancelled = await callService("order", () =>
+		c.env.ORDER_SERVICE.cancelOrder(c.var.userId, c.req.valid("param").id, callContext(c)),
+	);
+	if (!cancelled.ok) {
+		throw cancelled.error === "not_found"
+			? new ApiError("not_found", NOT_FOUND)
+			: new ApiError("conflict", "The order is already cancelled");
+	}
+	return c.json(cancelled.value, 200);
+});

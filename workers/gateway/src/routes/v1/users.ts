@@ -1,0 +1,71 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { UserSchema } from "../../../../../shared/users";
+import type { AppEnv, AuthedEnv } from "../../app";
+import { requireUser } from "../../middleware/require-user";
+import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { callContext, callService } from "../../services";
+
+export const UsernameSchema = z
+	.string()
+	.regex(/^[A-Za-z0-9_.-]{3,32}$/, "3-32 letters, digits, '_', '.' or '-'")
+	.meta({ example: "alice" });
+
+const CreateUserSchema = z
+	.strictObject({
+		username: UsernameSchema,
+		password: z.string().min(8).max(128).meta({ example: "correct horse battery" }),
+		email: z.email().max(254).optional(),
+	})
+	.meta({ id: "CreateUser" });
+
+const createUser = createRoute({
+	method: "post",
+	path: "/users",
+	tags: ["Users"],
+	summary: "Register a user",
+	request: {
+		body: { required: true, content: { "application/json": { schema: CreateUserSchema } } },
+	},
+	responses: {
+		201: {
+			description: "Created",
+			headers: z.object({ Location: z.string() }),
+			content: { "application/json": { schema: UserSchema } },
+		},
+		...problemResponses(400, 409, 413, 415, 503),
+	},
+});
+
+const me = createRoute({
+	method: "get",
+	path: "/users/me",
+	tags: ["Users"],
+	summary: "The authenticated user",
+	security: [{ bearerAuth: [] }],
+	responses: {
+		200: { description: "OK", content: { "application/json": { schema: UserSchema } } },
+		...problemResponses(401, 404, 503),
+	},
+});
+
+export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }).openapi(
+	createUser,
+	async (c) => {
+		const created = await callService("user", () =>
+			c.env.USER_SERVICE.createUser(c.req.valid("json"), callContext(c)),
+		);
+		if (!created.ok) throw new ApiError("conflict", "That username is taken");
+		c.header("Location", "/api/v1/users/me");
+		return c.json(created.value, 201);
+	},
+);
+
+export const meRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
+meRoutes.use("/users/me", requireUser());
+meRoutes.openapi(me, async (c) => {
+	const user = await callService("user", () =>
+		c.env.USER_SERVICE.getUser(c.var.userId, callContext(c)),
+	);
+	if (!user) throw new ApiError("not_found", "The token's user no longer exists");
+	return c.json(user, 200);
+});
