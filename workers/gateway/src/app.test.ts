@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { api, bearer, PASSWORD, signUp } from "../../../test/gateway";
 import { createApp } from "./app";
 
 describe("every response", () => {
@@ -59,5 +60,34 @@ describe("an internal worker that fails", () => {
 			status: 503,
 			detail: "The user service is unavailable",
 		});
+	});
+});
+
+describe("the gateway's logs", () => {
+	it("are one JSON line per request, with ids and no password or token", async () => {
+		const log = vi.spyOn(console, "log").mockImplementation(() => {});
+		const { token } = await signUp();
+		await api("/api/v1/users/me", {
+			headers: { ...bearer(token), traceparent: `00-${"c".repeat(32)}-${"d".repeat(16)}-01` },
+		});
+		const lines = log.mock.calls.map(([line]) => String(line));
+		log.mockRestore();
+
+		expect(lines.map((line) => JSON.parse(line))).toEqual([
+			expect.objectContaining({ service: "gateway", route: "/api/v1/users", status: 201 }),
+			expect.objectContaining({ route: "/api/v1/auth/login", status: 200 }),
+			expect.objectContaining({
+				route: "/api/v1/users/me",
+				status: 200,
+				traceId: "c".repeat(32),
+				requestId: expect.any(String),
+				durationMs: expect.any(Number),
+			}),
+		]);
+		for (const line of lines) {
+			expect(line).not.toContain(PASSWORD);
+			expect(line).not.toContain(token);
+			expect(line).not.toContain(token.split(".")[2]);
+		}
 	});
 });

@@ -110,9 +110,16 @@ export function problemResponses(...codes: ProblemStatus[]) {
 export function rejectInvalid(result: { success: true } | { success: false; error: z.ZodError }) {
 	if (result.success) return;
 	throw new ApiError("validation_failed", "The request has invalid or unknown fields", {
-		errors: result.error.issues.map((issue) => ({
-			path: issue.path.map(String).join("."),
-			message: issue.message,
-		})),
+		errors: result.error.issues.flatMap((issue) => {
+			const path = issue.path.map(String);
+			// Name each unknown field rather than the object holding it.
+			if (issue.code === "unrecognized_keys") {
+				return issue.keys.map((key) => ({
+					path: [...path, key].join("."),
+					message: "unknown field",
+				}));
+			}
+			return [{ path: path.join("."), message: issue.message }];
+		}),
 	});
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./password";
+import { DECOY_HASH, hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./password";
 
 describe("password hashing", () => {
 	it("stays within Cloudflare's PBKDF2 limit of 100,000 iterations", async () => {
@@ -26,5 +26,11 @@ describe("password hashing", () => {
 
 	it("rejects a stored value it cannot read", async () => {
 		expect(await verifyPassword("pass123", "plaintext")).toBe(false);
+	});
+});
+
+describe("DECOY_HASH", () => {
+	it("uses today's parameters, so verifying against it costs what a real hash costs", () => {
+		expect(DECOY_HASH.split("$").slice(0, 2)).toEqual(["pbkdf2-sha256", String(PBKDF2_ITERATIONS)]);
 	});
 });

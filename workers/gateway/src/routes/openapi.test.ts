@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { api } from "../../../../test/gateway";
+
+type Operation = {
+	requestBody?: { content: Record<string, { schema: unknown }> };
+	responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+	security?: unknown[];
+};
+type Document = {
+	openapi: string;
+	paths: Record<string, Record<string, Operation>>;
+	components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+const v1 = [
+	["post", "/api/v1/users", [201, 400, 409], false],
+	["post", "/api/v1/auth/login", [200, 400, 401], false],
+	["get", "/api/v1/users/me", [200, 401], true],
+	["post", "/api/v1/orders", [201, 400, 401, 422], true],
+	["get", "/api/v1/orders", [200, 400, 401], true],
+	["get", "/api/v1/orders/{id}", [200, 401, 404], true],
+	["post", "/api/v1/orders/{id}/cancel", [200, 401, 404, 409], true],
+	["get", "/health", [200, 503], false],
+] as const;
+
+describe("GET /openapi.json", async () => {
+	const res = await api("/openapi.json");
+	const doc = (await res.json()) as Document;
+
+	it("is an OpenAPI 3.1 document with the bearer scheme", () => {
+		expect(res.status).toBe(200);
+		expect(doc.openapi).toBe("3.1.0");
+		expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+			type: "http",
+			scheme: "bearer",
+		});
+	});
+
+	it.each(v1)("documents %s %s with its responses", (method, path, statuses, authed) => {
+		const operation = doc.paths[path]?.[method];
+		expect(operation).toBeDefined();
+		for (const status of statuses) {
+			const response = operation?.responses[String(status)];
+			expect(response?.content, `${status}`).toBeDefined();
+			if (status >= 400 && path !== "/health") {
+				expect(response?.content?.["application/problem+json"]?.schema).toEqual({
+					$ref: "#/components/schemas/Problem",
+				});
+			}
+		}
+		expect(Boolean(operation?.security)).toBe(authed);
+		if (method === "post" && !path.endsWith("/cancel")) {
+			expect(operation?.requestBody?.content["application/json"]?.schema).toBeDefined();
+		}
+	});
+
+	it("describes the strict request bodies from the validating schemas", () => {
+		expect(doc.components.schemas.CreateUser).toMatchObject({
+			additionalProperties: false,
+			required: ["username", "password"],
+		});
+		expect(doc.components.schemas.OrderItem).toMatchObject({
+			properties: { quantity: { minimum: 1, maximum: 1000 } },
+		});
+	});
+});

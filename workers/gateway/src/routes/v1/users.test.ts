@@ -1,0 +1,129 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+	api,
+	bearer,
+	expectProblem,
+	PASSWORD,
+	postJson,
+	signUp,
+	uniqueName,
+} from "../../../../../test/gateway";
+
+describe("POST /api/v1/users", () => {
+	describe("happy", () => {
+		it("creates a user: 201, the user and its Location", async () => {
+			const username = uniqueName("Alice");
+			const res = await postJson("/api/v1/users", {
+				username,
+				password: PASSWORD,
+				email: "alice@example.com",
+			});
+			expect(res.status).toBe(201);
+			expect(res.headers.get("location")).toBe("/api/v1/users/me");
+			expect(await res.json()).toEqual({
+				id: expect.any(Number),
+				username,
+				email: "alice@example.com",
+				createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+			});
+		});
+	});
+
+	describe("errors", () => {
+		it.each([
+			["a short username", { username: "ab", password: PASSWORD }, "username"],
+			["a username with spaces", { username: "a b c", password: PASSWORD }, "username"],
+			["a 33-character username", { username: "a".repeat(33), password: PASSWORD }, "username"],
+			["a 7-character password", { username: "valid_name", password: "1234567" }, "password"],
+			[
+				"a 129-character password",
+				{ username: "valid_name", password: "p".repeat(129) },
+				"password",
+			],
+			["a bad email", { username: "valid_name", password: PASSWORD, email: "nope" }, "email"],
+			["a missing password", { username: "valid_name" }, "password"],
+			["an unknown field", { username: "valid_name", password: PASSWORD, admin: true }, "admin"],
+		])("is 400 with the field for %s", async (_case, body, path) => {
+			const problem = await expectProblem(await postJson("/api/v1/users", body), 400);
+			expect(problem).toMatchObject({ type: "/problems/validation_failed", status: 400 });
+			expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
+		});
+
+		it("is 409 for a username taken in another case", async () => {
+			const username = uniqueName("Bob");
+			await postJson("/api/v1/users", { username, password: PASSWORD });
+			const res = await postJson("/api/v1/users", {
+				username: username.toUpperCase(),
+				password: PASSWORD,
+			});
+			expect(await expectProblem(res, 409)).toMatchObject({ detail: "That username is taken" });
+		});
+
+		it("is 409 for a name taken through the tutorial's /register", async () => {
+			const username = uniqueName("tut");
+			await postJson("/register", { username, password: "pass123" });
+			await expectProblem(await postJson("/api/v1/users", { username, password: PASSWORD }), 409);
+		});
+
+		it("is 400 for malformed JSON and 415 for a body that is not JSON", async () => {
+			const headers = { "Content-Type": "application/json" };
+			await expectProblem(await api("/api/v1/users", { method: "POST", headers, body: "{" }), 400);
+			const form = { "Content-Type": "application/x-www-form-urlencoded" };
+			await expectProblem(
+				await api("/api/v1/users", { method: "POST", headers: form, body: "a=b" }),
+				415,
+			);
+		});
+
+		it("is 413 for a body over 16 KiB", async () => {
+			const res = await postJson("/api/v1/users", { username: "x", password: "y".repeat(17_000) });
+			await expectProblem(res, 413);
+		});
+	});
+
+	describe("security", () => {
+		it("never returns or stores the password, only a salted PBKDF2 hash", async () => {
+			const username = uniqueName();
+			const res = await postJson("/api/v1/users", { username, password: PASSWORD });
+			const text = await res.text();
+			expect(text).not.toContain(PASSWORD);
+			expect(text).not.toMatch(/hash|salt|password/i);
+			const row = await env.TEST_USERS_DB.prepare(
+				"SELECT password_hash FROM users WHERE username = ?",
+			)
+				.bind(username)
+				.first<{ password_hash: string }>();
+			expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[^$]+\$[^$]+$/);
+		});
+	});
+});
+
+describe("GET /api/v1/users/me", () => {
+	it("happy: is the token's user", async () => {
+		const { user, headers } = await signUp();
+		const res = await api("/api/v1/users/me", { headers });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual(user);
+	});
+
+	it("errors: is 401 without a token or with a malformed one", async () => {
+		await expectProblem(await api("/api/v1/users/me"), 401);
+		const res = await api("/api/v1/users/me", { headers: bearer("not-a-jwt") });
+		expect(res.headers.get("www-authenticate")).toContain("Bearer");
+		await expectProblem(res, 401);
+	});
+
+	it("security: is 401 for a token whose signature was tampered with", async () => {
+		const { token } = await signUp();
+		const [header, , signature] = token.split(".");
+		const forged = btoa(JSON.stringify({ sub: "1", iss: "gateway", aud: "api", exp: 9e9 }))
+			.replace(/=+$/, "")
+			.replace(/\+/g, "-")
+			.replace(/\//g, "_");
+		const res = await api("/api/v1/users/me", {
+			headers: bearer(`${header}.${forged}.${signature}`),
+		});
+		await expectProblem(res, 401);
+	});
+});

@@ -1,0 +1,61 @@
+import { createExecutionContext, env } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { UserService } from "./index";
+
+const call = { requestId: "req-1", traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01` };
+const service = () => new UserService(createExecutionContext(), env);
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
+
+describe("UserService.verifyCredentials", () => {
+	it("returns the user for the right password", async () => {
+		const created = await service().createUser({ username: "Alice", password: "pass1234" }, call);
+		const verified = await service().verifyCredentials("alice", "pass1234", call);
+		expect(verified).toEqual(created);
+	});
+
+	it("does the same PBKDF2 work, and answers the same, for an unknown user and a wrong password", async () => {
+		await service().createUser({ username: "bob", password: "pass1234" }, call);
+		const derive = vi.spyOn(crypto.subtle, "deriveBits");
+
+		const wrong = await service().verifyCredentials("bob", "wrong-password", call);
+		const wrongWork = derive.mock.calls.map(([params]) => params);
+		derive.mockClear();
+		const unknown = await service().verifyCredentials("nobody", "wrong-password", call);
+		const unknownWork = derive.mock.calls.map(([params]) => params);
+
+		expect(wrong).toEqual({ ok: false, error: "invalid_credentials" });
+		expect(unknown).toEqual(wrong);
+		expect(wrongWork).toHaveLength(1);
+		expect(unknownWork).toHaveLength(1);
+		expect(unknownWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+		expect(wrongWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+	});
+});
+
+describe("logging", () => {
+	it("logs one line per call under the caller's ids, never a password or hash", async () => {
+		const log = vi.spyOn(console, "log").mockImplementation(() => {});
+		await service().createUser({ username: "carol", password: "secret-pass-1" }, call);
+		await service().verifyCredentials("carol", "secret-pass-1", call);
+		await service().verifyCredentials("carol", "wrong-pass-2", call);
+
+		const lines = log.mock.calls.map(([line]) => String(line));
+		expect(lines.map((line) => JSON.parse(line))).toEqual([
+			expect.objectContaining({
+				service: "user",
+				requestId: "req-1",
+				traceId: "a".repeat(32),
+				rpc: "createUser",
+				status: "ok",
+			}),
+			expect.objectContaining({ rpc: "verifyCredentials", status: "ok" }),
+			expect.objectContaining({ rpc: "verifyCredentials", status: "invalid_credentials" }),
+		]);
+		for (const line of lines) {
+			expect(line).not.toMatch(/secret-pass-1|wrong-pass-2|pbkdf2/);
+		}
+	});
+});
