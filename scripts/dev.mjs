@@ -5,8 +5,9 @@ import { existsSync, writeFileSync } from "node:fs";
 import { spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
 
 // Local state lives under the first config's folder (the root), so the
-// migrations must be applied to the same place.
-const PERSIST_TO = ".wrangler/state";
+// migrations must be applied to the same place. PERSIST_TO moves it (the
+// smoke test uses an empty folder).
+const PERSIST_TO = process.env.PERSIST_TO ?? ".wrangler/state";
 
 if (!existsSync(".dev.vars")) {
 	const secret = randomBytes(32).toString("base64url");
