@@ -12,7 +12,9 @@ const OrderPageSchema = z
 	.meta({ id: "OrderPage" });
 
 const OrderIdParams = z.object({
-	id: z.uuid().meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
+	id: z
+		.uuid()
+		.meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
 });
 
 const bearer = [{ bearerAuth: [] }];
