@@ -42,6 +42,8 @@ const orderWorker = () => ({
 export default defineConfig({
 	test: {
 		globalSetup: ["./test/build-workers.ts"],
+		// Every worker logs a JSON line per request; show them for failing tests only.
+		silent: "passed-only",
 		projects: [
 			{
 				plugins: [

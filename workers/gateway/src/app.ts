@@ -35,8 +35,8 @@ const handleError: ErrorHandler<AppEnv> = (error, c) => {
 		return problem(c, new ApiError("internal_error", "An unexpected error occurred"));
 	}
 	if (known.code === "service_unavailable") {
-		const cause = known.cause instanceof Error ? known.cause.message : String(known.cause);
-		logLine({ ...logged, level: "warn", error: known.message, cause });
+		const cause = known.cause instanceof Error ? { cause: known.cause.message } : {};
+		logLine({ ...logged, level: "warn", error: known.message, ...cause });
 	}
 	return problem(c, known);
 };
