@@ -21,8 +21,22 @@ function outcomeOf(value: unknown): string {
 }
 
 /**
+ * An error's message, safe to log and to send across RPC. Drizzle puts the
+ * failed SQL and its parameters (a password hash, say) in its message; the
+ * driver's error underneath names the problem without them.
+ */
+export function safeErrorMessage(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	if (error.message.startsWith("Failed query:")) {
+		return error.cause instanceof Error ? error.cause.message : "query failed";
+	}
+	return error.message;
+}
+
+/**
  * Runs one RPC method and logs it as one line under the caller's request id,
- * so a request can be followed from the gateway into each worker.
+ * so a request can be followed from the gateway into each worker. A thrown
+ * error crosses RPC with its safe message only.
  */
 export async function loggedCall<T>(
 	service: string,
@@ -42,12 +56,8 @@ export async function loggedCall<T>(
 		logLine({ ...line, status: outcomeOf(value), durationMs: Date.now() - started });
 		return value;
 	} catch (error) {
-		logLine({
-			...line,
-			status: "exception",
-			error: error instanceof Error ? error.message : String(error),
-			durationMs: Date.now() - started,
-		});
-		throw error;
+		const message = safeErrorMessage(error);
+		logLine({ ...line, status: "exception", error: message, durationMs: Date.now() - started });
+		throw new Error(`${service}.${method} failed: ${message}`);
 	}
 }

@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { api, bearer, PASSWORD, signUp } from "../../../test/gateway";
+import { api, bearer, expectProblem, PASSWORD, signUp } from "../../../test/gateway";
 import { createApp } from "./app";
 
 describe("every response", () => {
@@ -35,13 +35,13 @@ describe("every response", () => {
 		});
 	});
 
-	it("is 413 for a body over 16 KiB", async () => {
+	it("is a 413 problem for a body over 16 KiB", async () => {
 		const res = await SELF.fetch("http://localhost/register", {
 			method: "POST",
 			headers: { "Content-Type": "application/json" },
 			body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
 		});
-		expect(res.status).toBe(413);
+		expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
 	});
 });
 
@@ -89,5 +89,24 @@ describe("the gateway's logs", () => {
 			expect(line).not.toContain(token);
 			expect(line).not.toContain(token.split(".")[2]);
 		}
+	});
+});
+
+describe("a request that fails inside the gateway", () => {
+	it("is logged once, with the error, and answered with a 500 problem", async () => {
+		const log = vi.spyOn(console, "log").mockImplementation(() => {});
+		const app = createApp();
+		app.get("/boom", () => {
+			throw new TypeError("boom");
+		});
+		const res = await app.request("/boom", {}, env);
+		const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)));
+		log.mockRestore();
+
+		expect(res.status).toBe(500);
+		expect(await res.json()).toMatchObject({ type: "/problems/internal_error", status: 500 });
+		expect(lines).toEqual([
+			expect.objectContaining({ route: "/boom", status: 500, level: "error", error: "boom" }),
+		]);
 	});
 });

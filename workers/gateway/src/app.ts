@@ -3,7 +3,6 @@ import type { ErrorHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { logLine } from "../../../shared/log";
 import { requestLog } from "./middleware/request-log";
 import type { RequireUserVariables } from "./middleware/require-user";
 import { type TraceContextVariables, traceContext } from "./middleware/trace-context";
@@ -26,20 +25,9 @@ export type AuthedEnv = {
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** The one error handler: every error leaves as a problem document. */
-const handleError: ErrorHandler<AppEnv> = (error, c) => {
-	const known = asApiError(error);
-	const logged = { service: "gateway", requestId: c.var.requestId };
-	if (!known) {
-		logLine({ ...logged, level: "error", error: error.message, stack: error.stack });
-		return problem(c, new ApiError("internal_error", "An unexpected error occurred"));
-	}
-	if (known.code === "service_unavailable") {
-		const cause = known.cause instanceof Error ? { cause: known.cause.message } : {};
-		logLine({ ...logged, level: "warn", error: known.message, ...cause });
-	}
-	return problem(c, known);
-};
+/** The one error handler: every error leaves as a problem document (request-log records it). */
+const handleError: ErrorHandler<AppEnv> = (error, c) =>
+	problem(c, asApiError(error) ?? new ApiError("internal_error", "An unexpected error occurred"));
 
 export function createApp() {
 	const app = new OpenAPIHono<AppEnv>();

@@ -53,6 +53,9 @@ export const ProblemSchema = z
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** The problem document for `error`, with `Retry-After` and `WWW-Authenticate` where they apply. */
 export function problem(c: Context<AppEnv>, error: ApiError): Response {
 	const { status, title } = PROBLEMS[error.code];
@@ -65,18 +68,15 @@ export function problem(c: Context<AppEnv>, error: ApiError): Response {
 		...(error.extra.errors ? { errors: error.extra.errors } : {}),
 	};
 	const headers: Record<string, string> = { "Content-Type": PROBLEM_CONTENT_TYPE };
-	if (error.extra.retryAfterSeconds !== undefined) {
-		headers["Retry-After"] = String(error.extra.retryAfterSeconds);
-	}
+	const retryAfter = error.extra.retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : null);
+	if (retryAfter !== null) headers["Retry-After"] = String(retryAfter);
 	if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="api"';
 	return c.body(JSON.stringify(body), status, headers);
 }
 
+// What Hono's validators throw: unparseable JSON, and a body that is not JSON.
 const FROM_HTTP_STATUS: Partial<Record<number, ProblemCode>> = {
 	400: "malformed_request",
-	401: "unauthorized",
-	404: "not_found",
-	413: "payload_too_large",
 	415: "unsupported_media_type",
 };
 

@@ -11,7 +11,7 @@ describe("callService", () => {
 		const never = () => new Promise<never>(() => {});
 		const error = await callService("order", never, 20).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(ApiError);
-		expect(error).toMatchObject({ code: "service_unavailable", extra: { retryAfterSeconds: 5 } });
+		expect(error).toMatchObject({ code: "service_unavailable" });
 	});
 
 	it("turns a thrown error into a 503 problem, keeping the cause", async () => {

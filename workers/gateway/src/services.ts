@@ -3,16 +3,10 @@ import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
 export const RPC_TIMEOUT_MS = 4_000;
-/** Seconds a client should wait before retrying after a 503. */
-export const RETRY_AFTER_SECONDS = 5;
-
 export type ServiceName = "user" | "order";
 
 function unavailable(service: ServiceName, cause: unknown): ApiError {
-	return new ApiError("service_unavailable", `The ${service} service is unavailable`, {
-		retryAfterSeconds: RETRY_AFTER_SECONDS,
-		cause,
-	});
+	return new ApiError("service_unavailable", `The ${service} service is unavailable`, { cause });
 }
 
 /**

@@ -25,18 +25,19 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
 /**
  * The order service's RPC interface, bound by the gateway. The user id comes
  * from the gateway, which has authenticated the caller; each user's orders
- * live in that user's OrderBook, so one user cannot reach another's.
+ * live in that user's OrderBook, so one user cannot reach another's. Every
+ * method takes the caller's CallContext first.
  */
 export class OrderService extends WorkerEntrypoint<OrderEnv> {
 	async createOrder(
+		call: CallContext,
 		userId: number,
 		items: OrderItem[],
-		call: CallContext,
 		idempotencyKey?: string,
 	): Promise<Result<CreatedOrder, "user_not_found" | "idempotency_key_reused">> {
 		return loggedCall(SERVICE, "createOrder", call, async () => {
 			// As the tutorial's order service did: no orders for unknown users.
-			if (!(await this.env.USER_SERVICE.userExists(userId, call))) return fail("user_not_found");
+			if (!(await this.env.USER_SERVICE.userExists(call, userId))) return fail("user_not_found");
 			const idempotency =
 				idempotencyKey === undefined
 					? undefined
@@ -45,22 +46,22 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 		});
 	}
 
-	async getOrder(userId: number, orderId: string, call: CallContext): Promise<Order | null> {
+	async getOrder(call: CallContext, userId: number, orderId: string): Promise<Order | null> {
 		return loggedCall(SERVICE, "getOrder", call, () => this.book(userId).get(orderId));
 	}
 
 	async listOrders(
+		call: CallContext,
 		userId: number,
 		page: PageRequest,
-		call: CallContext,
 	): Promise<Result<OrderPage, "invalid_cursor">> {
 		return loggedCall(SERVICE, "listOrders", call, () => this.book(userId).list(page));
 	}
 
 	async cancelOrder(
+		call: CallContext,
 		userId: number,
 		orderId: string,
-		call: CallContext,
 	): Promise<Result<Order, "not_found" | "already_cancelled">> {
 		return loggedCall(SERVICE, "cancelOrder", call, () => this.book(userId).cancel(orderId));
 	}

@@ -11,19 +11,19 @@ afterEach(() => {
 
 describe("UserService.verifyCredentials", () => {
 	it("returns the user for the right password", async () => {
-		const created = await service().createUser({ username: "Alice", password: "pass1234" }, call);
-		const verified = await service().verifyCredentials("alice", "pass1234", call);
+		const created = await service().createUser(call, { username: "Alice", password: "pass1234" });
+		const verified = await service().verifyCredentials(call, "alice", "pass1234");
 		expect(verified).toEqual(created);
 	});
 
 	it("does the same PBKDF2 work, and answers the same, for an unknown user and a wrong password", async () => {
-		await service().createUser({ username: "bob", password: "pass1234" }, call);
+		await service().createUser(call, { username: "bob", password: "pass1234" });
 		const derive = vi.spyOn(crypto.subtle, "deriveBits");
 
-		const wrong = await service().verifyCredentials("bob", "wrong-password", call);
+		const wrong = await service().verifyCredentials(call, "bob", "wrong-password");
 		const wrongWork = derive.mock.calls.map(([params]) => params);
 		derive.mockClear();
-		const unknown = await service().verifyCredentials("nobody", "wrong-password", call);
+		const unknown = await service().verifyCredentials(call, "nobody", "wrong-password");
 		const unknownWork = derive.mock.calls.map(([params]) => params);
 
 		expect(wrong).toEqual({ ok: false, error: "invalid_credentials" });
@@ -38,9 +38,9 @@ describe("UserService.verifyCredentials", () => {
 describe("logging", () => {
 	it("logs one line per call under the caller's ids, never a password or hash", async () => {
 		const log = vi.spyOn(console, "log").mockImplementation(() => {});
-		await service().createUser({ username: "carol", password: "secret-pass-1" }, call);
-		await service().verifyCredentials("carol", "secret-pass-1", call);
-		await service().verifyCredentials("carol", "wrong-pass-2", call);
+		await service().createUser(call, { username: "carol", password: "secret-pass-1" });
+		await service().verifyCredentials(call, "carol", "secret-pass-1");
+		await service().verifyCredentials(call, "carol", "wrong-pass-2");
 
 		const lines = log.mock.calls.map(([line]) => String(line));
 		expect(lines.map((line) => JSON.parse(line))).toEqual([

@@ -9,10 +9,11 @@ const SERVICE = "user";
 
 /**
  * The user service's RPC interface, bound by the gateway and the order worker.
- * Callers are trusted workers: input arrives validated by the gateway.
+ * Callers are trusted workers: input arrives validated by the gateway. Every
+ * method takes the caller's CallContext first.
  */
 export class UserService extends WorkerEntrypoint<UserEnv> {
-	async createUser(input: NewUser, call: CallContext): Promise<Result<User, "username_taken">> {
+	async createUser(call: CallContext, input: NewUser): Promise<Result<User, "username_taken">> {
 		return loggedCall(SERVICE, "createUser", call, async () =>
 			insertUser(usersDb(this.env.DB), {
 				username: input.username,
@@ -24,13 +25,13 @@ export class UserService extends WorkerEntrypoint<UserEnv> {
 	}
 
 	/**
-	 * The user with this username and password, or null. Unknown user and wrong
+	 * The user with this username and password. Unknown user and wrong
 	 * password take the same work and give the same answer.
 	 */
 	async verifyCredentials(
+		call: CallContext,
 		username: string,
 		password: string,
-		call: CallContext,
 	): Promise<Result<User, "invalid_credentials">> {
 		return loggedCall(SERVICE, "verifyCredentials", call, async () => {
 			const found = await findCredentials(usersDb(this.env.DB), username);
@@ -39,25 +40,25 @@ export class UserService extends WorkerEntrypoint<UserEnv> {
 		});
 	}
 
-	/** Health check: the database answers. */
-	async ping(call: CallContext): Promise<true> {
-		return loggedCall(SERVICE, "ping", call, async () => {
-			await this.env.DB.prepare("SELECT 1").first();
-			return true as const;
-		});
-	}
-
-	async getUser(id: number, call: CallContext): Promise<User | null> {
+	async getUser(call: CallContext, id: number): Promise<User | null> {
 		return loggedCall(SERVICE, "getUser", call, () => findUserById(usersDb(this.env.DB), id));
 	}
 
-	async userExists(id: number, call: CallContext): Promise<boolean> {
+	async userExists(call: CallContext, id: number): Promise<boolean> {
 		return loggedCall(
 			SERVICE,
 			"userExists",
 			call,
 			async () => (await findUserById(usersDb(this.env.DB), id)) !== null,
 		);
+	}
+
+	/** Health check: the database answers. */
+	async ping(call: CallContext): Promise<true> {
+		return loggedCall(SERVICE, "ping", call, async () => {
+			await this.env.DB.prepare("SELECT 1").first();
+			return true as const;
+		});
 	}
 }
 

@@ -9,7 +9,7 @@ const ALGORITHM = "HS256";
 const MIN_SECRET_BYTES = 32;
 
 /** The signing secret, or a 503: without a strong secret no token is issued or accepted. */
-function signingSecret(env: { JWT_SECRET?: string }): string {
+export function signingSecret(env: { JWT_SECRET?: string }): string {
 	const secret = env.JWT_SECRET ?? "";
 	if (new TextEncoder().encode(secret).byteLength < MIN_SECRET_BYTES) {
 		throw new ApiError("service_unavailable", "Token signing is not configured");

@@ -25,6 +25,7 @@ describe("GET /health", () => {
 		};
 		const res = await createApp().request("/health", {}, failing);
 		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("5");
 		expect(await res.json()).toMatchObject({
 			status: "degraded",
 			services: { user: { status: "ok" }, order: { status: "unavailable" } },

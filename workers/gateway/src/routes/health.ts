@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app";
+import { RETRY_AFTER_SECONDS } from "../problems";
 import { callContext, callService, type ServiceName } from "../services";
 
 /** A health check must answer well inside a load balancer's own timeout. */
@@ -29,6 +30,7 @@ const health = createRoute({
 		},
 		503: {
 			description: "A service is unavailable or slow",
+			headers: z.object({ "Retry-After": z.string() }),
 			content: { "application/json": { schema: HealthSchema } },
 		},
 	},
@@ -57,5 +59,7 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, async (c) 
 		status: healthy ? ("ok" as const) : ("degraded" as const),
 		services: { user, order },
 	};
-	return healthy ? c.json(body, 200) : c.json(body, 503);
+	if (healthy) return c.json(body, 200);
+	c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+	return c.json(body, 503);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../../../../test/gateway";
 
 type Operation = {
@@ -23,9 +23,13 @@ const v1 = [
 	["get", "/health", [200, 503], false],
 ] as const;
 
-describe("GET /openapi.json", async () => {
-	const res = await api("/openapi.json");
-	const doc = (await res.json()) as Document;
+describe("GET /openapi.json", () => {
+	let res: Response;
+	let doc: Document;
+	beforeAll(async () => {
+		res = await api("/openapi.json");
+		doc = (await res.json()) as Document;
+	});
 
 	it("is an OpenAPI 3.1 document with the bearer scheme", () => {
 		expect(res.status).toBe(200);

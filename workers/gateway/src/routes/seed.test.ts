@@ -93,7 +93,7 @@ describe("POST /create_order", () => {
 		expect(res.status).toBe(201);
 		expect(await res.text()).toBe('{"message":"Order created"}');
 
-		const page = unwrap(await env.ORDER_SERVICE.listOrders(userId, { limit: 10 }, call));
+		const page = unwrap(await env.ORDER_SERVICE.listOrders(call, userId, { limit: 10 }));
 		expect(page.orders).toEqual([
 			expect.objectContaining({
 				userId,

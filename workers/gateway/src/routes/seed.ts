@@ -107,7 +107,7 @@ seedRoutes.openapi(
 	async (c) => {
 		const { username, password } = c.req.valid("json");
 		const created = await callService("user", () =>
-			c.env.USER_SERVICE.createUser({ username, password }, callContext(c)),
+			c.env.USER_SERVICE.createUser(callContext(c), { username, password }),
 		);
 		return created.ok
 			? c.json({ message: "User created" }, 201)
@@ -122,7 +122,7 @@ seedRoutes.openapi(
 		const id = storedUserId(c.req.valid("param").user_id);
 		if (id === null) return c.json(USER_NOT_FOUND, 404);
 		const exists = await callService("user", () =>
-			c.env.USER_SERVICE.userExists(id, callContext(c)),
+			c.env.USER_SERVICE.userExists(callContext(c), id),
 		);
 		return exists ? c.json({ message: "User is valid" }, 200) : c.json(USER_NOT_FOUND, 404);
 	},
@@ -138,7 +138,7 @@ seedRoutes.openapi(
 		if (userId === null) return c.json(INVALID_USER, 401);
 		const items = body.items.map((sku) => ({ sku, quantity: 1 }));
 		const created = await callService("order", () =>
-			c.env.ORDER_SERVICE.createOrder(userId, items, callContext(c)),
+			c.env.ORDER_SERVICE.createOrder(callContext(c), userId, items),
 		);
 		return created.ok ? c.json({ message: "Order created" }, 201) : c.json(INVALID_USER, 401);
 	},

@@ -4,7 +4,11 @@ import { ApiError } from "../../problems";
 
 export type RequireUserVariables = { userId: number };
 
-const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/;
+/** A valid token for a user that is gone is no longer a valid token. */
+export const TOKEN_USER_GONE = "The access token's user no longer exists";
+
+// The scheme name is case-insensitive (RFC 9110); the token is a compact JWS.
+const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/;
 
 /**
  * Admits requests with a valid access token and sets `userId` from its `sub`.

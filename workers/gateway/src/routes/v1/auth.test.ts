@@ -90,7 +90,19 @@ describe("POST /api/v1/auth/login", () => {
 					weak,
 				);
 				expect(issued.status).toBe(503);
+				expect(issued.headers.get("retry-after")).toBe("5");
 				expect(await issued.text()).not.toContain("accessToken");
+				// A wrong password gets the same 503, so the answer says nothing about the password.
+				const wrong = await app.request(
+					"/api/v1/auth/login",
+					{
+						method: "POST",
+						headers: { "Content-Type": "application/json" },
+						body: JSON.stringify({ username: user.username, password: "wrong password" }),
+					},
+					weak,
+				);
+				expect(wrong.status).toBe(503);
 				const accepted = await app.request("/api/v1/users/me", { headers: bearer(token) }, weak);
 				expect(accepted.status).toBe(503);
 			}

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app";
-import { issueAccessToken, TOKEN_TTL_SECONDS } from "../../auth/tokens";
+import { issueAccessToken, signingSecret, TOKEN_TTL_SECONDS } from "../../auth/tokens";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { callContext, callService } from "../../services";
 
@@ -37,8 +37,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 	login,
 	async (c) => {
 		const { username, password } = c.req.valid("json");
+		// Before the password check, so a missing secret does not tell good
+		// credentials (503) from bad ones (401).
+		signingSecret(c.env);
 		const verified = await callService("user", () =>
-			c.env.USER_SERVICE.verifyCredentials(username, password, callContext(c)),
+			c.env.USER_SERVICE.verifyCredentials(callContext(c), username, password),
 		);
 		// One answer for unknown user and wrong password.
 		if (!verified.ok) throw new ApiError("unauthorized", "Invalid username or password");

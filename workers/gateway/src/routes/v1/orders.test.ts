@@ -51,8 +51,13 @@ describe("POST /api/v1/orders", () => {
 			expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
 		});
 
-		it("is 401 without a token", async () => {
+		it("is 401 without a token, checked before the body", async () => {
 			await expectProblem(await postJson("/api/v1/orders", { items }), 401);
+			await expectProblem(await postJson("/api/v1/orders", { items: "nonsense" }), 401);
+		});
+
+		it("is 404 for a path below /orders that is no route", async () => {
+			await expectProblem(await api("/api/v1/orders/a/b"), 404);
 		});
 	});
 });

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { OrderItemsSchema, OrderSchema } from "../../../../../shared/orders";
 import type { AuthedEnv } from "../../app";
-import { requireUser } from "../../middleware/require-user";
+import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { callContext, callService } from "../../services";
 
@@ -17,7 +17,9 @@ const OrderIdParams = z.object({
 		.meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
 });
 
-const bearer = [{ bearerAuth: [] }];
+// Authentication is per route (not `use("/orders/*")`) so it runs exactly
+// once per request and an unknown path stays a 404.
+const authed = { security: [{ bearerAuth: [] }], middleware: [requireUser()] };
 const orderJson = { "application/json": { schema: OrderSchema } };
 
 const createOrder = createRoute({
@@ -28,7 +30,7 @@ const createOrder = createRoute({
 	description:
 		"With an `Idempotency-Key`, a retry within 24 hours replays the first response " +
 		"(with `Idempotent-Replayed: true`) instead of placing a second order.",
-	security: bearer,
+	...authed,
 	request: {
 		headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
 		body: { required: true, content: { "application/json": { schema: CreateOrderSchema } } },
@@ -51,7 +53,7 @@ const listOrders = createRoute({
 	path: "/orders",
 	tags: ["Orders"],
 	summary: "The caller's orders, newest first",
-	security: bearer,
+	...authed,
 	request: {
 		query: z.object({
 			limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -69,7 +71,7 @@ const getOrder = createRoute({
 	path: "/orders/{id}",
 	tags: ["Orders"],
 	summary: "One of the caller's orders",
-	security: bearer,
+	...authed,
 	request: { params: OrderIdParams },
 	responses: {
 		200: { description: "OK", content: orderJson },
@@ -82,7 +84,7 @@ const cancelOrder = createRoute({
 	path: "/orders/{id}/cancel",
 	tags: ["Orders"],
 	summary: "Cancel one of the caller's orders",
-	security: bearer,
+	...authed,
 	request: { params: OrderIdParams },
 	responses: {
 		200: { description: "Cancelled", content: orderJson },
@@ -93,19 +95,17 @@ const cancelOrder = createRoute({
 const NOT_FOUND = "No such order";
 
 export const orderRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
-orderRoutes.use("/orders", requireUser());
-orderRoutes.use("/orders/*", requireUser());
 
 orderRoutes.openapi(createOrder, async (c) => {
 	const { items } = c.req.valid("json");
 	const key = c.req.valid("header")["idempotency-key"];
 	const created = await callService("order", () =>
-		c.env.ORDER_SERVICE.createOrder(c.var.userId, items, callContext(c), key),
+		c.env.ORDER_SERVICE.createOrder(callContext(c), c.var.userId, items, key),
 	);
 	if (!created.ok) {
 		throw created.error === "idempotency_key_reused"
 			? new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body")
-			: new ApiError("unauthorized", "The token's user no longer exists");
+			: new ApiError("unauthorized", TOKEN_USER_GONE);
 	}
 	const { order, replayed } = created.value;
 	c.header("Location", `/api/v1/orders/${order.id}`);
@@ -115,7 +115,7 @@ orderRoutes.openapi(createOrder, async (c) => {
 
 orderRoutes.openapi(listOrders, async (c) => {
 	const page = await callService("order", () =>
-		c.env.ORDER_SERVICE.listOrders(c.var.userId, c.req.valid("query"), callContext(c)),
+		c.env.ORDER_SERVICE.listOrders(callContext(c), c.var.userId, c.req.valid("query")),
 	);
 	if (!page.ok) {
 		throw new ApiError("validation_failed", "The cursor is not one this API issued", {
@@ -127,7 +127,7 @@ orderRoutes.openapi(listOrders, async (c) => {
 
 orderRoutes.openapi(getOrder, async (c) => {
 	const order = await callService("order", () =>
-		c.env.ORDER_SERVICE.getOrder(c.var.userId, c.req.valid("param").id, callContext(c)),
+		c.env.ORDER_SERVICE.getOrder(callContext(c), c.var.userId, c.req.valid("param").id),
 	);
 	if (!order) throw new ApiError("not_found", NOT_FOUND);
 	return c.json(order, 200);
@@ -135,7 +135,7 @@ orderRoutes.openapi(getOrder, async (c) => {
 
 orderRoutes.openapi(cancelOrder, async (c) => {
 	const cancelled = await callService("order", () =>
-		c.env.ORDER_SERVICE.cancelOrder(c.var.userId, c.req.valid("param").id, callContext(c)),
+		c.env.ORDER_SERVICE.cancelOrder(callContext(c), c.var.userId, c.req.valid("param").id),
 	);
 	if (!cancelled.ok) {
 		throw cancelled.error === "not_found"

@@ -107,6 +107,12 @@ describe("GET /api/v1/users/me", () => {
 		expect(await res.json()).toEqual(user);
 	});
 
+	it("happy: takes the scheme name in any case", async () => {
+		const { token } = await signUp();
+		const res = await api("/api/v1/users/me", { headers: { Authorization: `bearer ${token}` } });
+		expect(res.status).toBe(200);
+	});
+
 	it("errors: is 401 without a token or with a malformed one", async () => {
 		await expectProblem(await api("/api/v1/users/me"), 401);
 		const res = await api("/api/v1/users/me", { headers: bearer("not-a-jwt") });

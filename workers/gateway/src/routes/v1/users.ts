@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { UserSchema } from "../../../../../shared/users";
 import type { AppEnv, AuthedEnv } from "../../app";
-import { requireUser } from "../../middleware/require-user";
+import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { callContext, callService } from "../../services";
 
-export const UsernameSchema = z
+const UsernameSchema = z
 	.string()
 	.regex(/^[A-Za-z0-9_.-]{3,32}$/, "3-32 letters, digits, '_', '.' or '-'")
 	.meta({ example: "alice" });
@@ -42,9 +42,10 @@ const me = createRoute({
 	tags: ["Users"],
 	summary: "The authenticated user",
 	security: [{ bearerAuth: [] }],
+	middleware: [requireUser()],
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: UserSchema } } },
-		...problemResponses(401, 404, 503),
+		...problemResponses(401, 503),
 	},
 });
 
@@ -52,7 +53,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 	createUser,
 	async (c) => {
 		const created = await callService("user", () =>
-			c.env.USER_SERVICE.createUser(c.req.valid("json"), callContext(c)),
+			c.env.USER_SERVICE.createUser(callContext(c), c.req.valid("json")),
 		);
 		if (!created.ok) throw new ApiError("conflict", "That username is taken");
 		c.header("Location", "/api/v1/users/me");
@@ -61,11 +62,10 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 );
 
 export const meRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
-meRoutes.use("/users/me", requireUser());
 meRoutes.openapi(me, async (c) => {
 	const user = await callService("user", () =>
-		c.env.USER_SERVICE.getUser(c.var.userId, callContext(c)),
+		c.env.USER_SERVICE.getUser(callContext(c), c.var.userId),
 	);
-	if (!user) throw new ApiError("not_found", "The token's user no longer exists");
+	if (!user) throw new ApiError("unauthorized", TOKEN_USER_GONE);
 	return c.json(user, 200);
 });
