@@ -90,6 +90,11 @@ export function asApiError(error: unknown): ApiError | null {
 	return null;
 }
 
+const RESPONSE_HEADERS: Partial<Record<number, z.ZodObject>> = {
+	401: z.object({ "WWW-Authenticate": z.string() }),
+	503: z.object({ "Retry-After": z.string() }),
+};
+
 /** The responses a route documents for the problems it can answer with. */
 export function problemResponses(...codes: ProblemStatus[]) {
 	return Object.fromEntries(
@@ -101,6 +106,7 @@ export function problemResponses(...codes: ProblemStatus[]) {
 					.map((p) => p.title)
 					.join(" / "),
 				content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+				...(RESPONSE_HEADERS[status] ? { headers: RESPONSE_HEADERS[status] } : {}),
 			},
 		]),
 	);

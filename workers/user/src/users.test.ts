@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { findUserById, insertUser, usernameKey, usersDb } from "./users";
+import { usernameKey } from "../../../shared/users";
+import { findUserById, insertUser, usersDb } from "./users";
 
 const db = () => usersDb(env.DB);
 const newUser = (username: string, email?: string) => ({

@@ -1,18 +1,13 @@
 import { eq } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { fail, ok, type Result } from "../../../shared/rpc";
-import type { User } from "../../../shared/users";
+import { type User, usernameKey } from "../../../shared/users";
 import * as schema from "./db/schema";
 
 export type UsersDb = DrizzleD1Database<typeof schema>;
 
 export function usersDb(d1: D1Database): UsersDb {
 	return drizzle(d1, { schema });
-}
-
-/** The form usernames are compared in: case and width folded. */
-export function usernameKey(username: string): string {
-	return username.normalize("NFKC").toLowerCase();
 }
 
 type UserRow = typeof schema.users.$inferSelect;

@@ -1,5 +1,7 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../../../../test/gateway";
+import { createApp } from "../app";
 
 type Operation = {
 	requestBody?: { content: Record<string, { schema: unknown }> };
@@ -58,6 +60,15 @@ describe("GET /openapi.json", () => {
 		}
 	});
 
+	it("documents Retry-After on 503s and WWW-Authenticate on 401s", () => {
+		const create = doc.paths["/api/v1/orders"]?.post?.responses as Record<
+			string,
+			{ headers?: object }
+		>;
+		expect(create["503"]?.headers).toHaveProperty("Retry-After");
+		expect(create["401"]?.headers).toHaveProperty("WWW-Authenticate");
+	});
+
 	it("describes the strict request bodies from the validating schemas", () => {
 		expect(doc.components.schemas.CreateUser).toMatchObject({
 			additionalProperties: false,
@@ -66,5 +77,19 @@ describe("GET /openapi.json", () => {
 		expect(doc.components.schemas.OrderItem).toMatchObject({
 			properties: { quantity: { minimum: 1, maximum: 1000 } },
 		});
+	});
+});
+
+describe("the tutorial's routes in the document", () => {
+	it("are listed where SEED_ROUTES serves them, and left out where it does not", async () => {
+		const pathsWith = async (SEED_ROUTES: "on" | "off") => {
+			const res = await createApp().request("/openapi.json", {}, { ...env, SEED_ROUTES });
+			return Object.keys(((await res.json()) as Document).paths);
+		};
+		expect(await pathsWith("on")).toEqual(expect.arrayContaining(["/register", "/create_order"]));
+		const off = await pathsWith("off");
+		expect(off).not.toContain("/register");
+		expect(off).not.toContain("/validate_user/{user_id}");
+		expect(off).toContain("/api/v1/orders");
 	});
 });

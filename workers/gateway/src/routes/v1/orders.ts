@@ -1,15 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { OrderItemsSchema, OrderSchema } from "../../../../../shared/orders";
+import {
+	OrderItemsSchema,
+	OrderPageSchema,
+	OrderSchema,
+	PageRequestSchema,
+} from "../../../../../shared/orders";
 import type { AuthedEnv } from "../../app";
 import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { callContext, callService } from "../../services";
 
 const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
-
-const OrderPageSchema = z
-	.object({ orders: z.array(OrderSchema), nextCursor: z.string().nullable() })
-	.meta({ id: "OrderPage" });
 
 const OrderIdParams = z.object({
 	id: z
@@ -55,10 +56,7 @@ const listOrders = createRoute({
 	summary: "The caller's orders, newest first",
 	...authed,
 	request: {
-		query: z.object({
-			limit: z.coerce.number().int().min(1).max(100).default(20),
-			cursor: z.string().min(1).max(256).optional(),
-		}),
+		query: PageRequestSchema,
 	},
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: OrderPageSchema } } },
