@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 
 /** Helpers for the gateway's integration tests, which go through SELF.fetch. */
 
@@ -50,4 +50,18 @@ export async function expectProblem(res: Response, status: number) {
 		throw new Error(`problem without the response's requestId: ${JSON.stringify(body)}`);
 	}
 	return body;
+}
+
+/**
+ * The gateway's env with one internal worker replaced by a stub whose every
+ * method fails or never answers, for driving `createApp().request()`.
+ */
+export function envWithBroken(
+	binding: "USER_SERVICE" | "ORDER_SERVICE",
+	failure: "throws" | "hangs",
+): typeof env {
+	const method = () =>
+		failure === "throws" ? Promise.reject(new Error("connection reset")) : new Promise(() => {});
+	const stub = new Proxy({}, { get: () => method });
+	return { ...env, [binding]: stub as (typeof env)[typeof binding] };
 }

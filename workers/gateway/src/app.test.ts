@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { api, bearer, expectProblem, PASSWORD, signUp } from "../../../test/gateway";
+import { api, bearer, envWithBroken, expectProblem, PASSWORD, signUp } from "../../../test/gateway";
 import { createApp } from "./app";
 
 describe("every response", () => {
@@ -47,19 +47,29 @@ describe("every response", () => {
 
 describe("an internal worker that fails", () => {
 	it("gives 503 with Retry-After, not a 500", async () => {
-		const failing = {
-			...env,
-			USER_SERVICE: {
-				userExists: () => Promise.reject(new Error("connection reset")),
-			} as unknown as typeof env.USER_SERVICE,
-		};
-		const res = await createApp().request("/validate_user/1", {}, failing);
-		expect(res.status).toBe(503);
+		const res = await createApp().request(
+			"/validate_user/1",
+			{},
+			envWithBroken("USER_SERVICE", "throws"),
+		);
+		const problem = await expectProblem(res, 503);
 		expect(res.headers.get("retry-after")).toBe("5");
-		expect(await res.json()).toMatchObject({
-			status: 503,
-			detail: "The user service is unavailable",
-		});
+		expect(problem).toMatchObject({ detail: "The user service is unavailable" });
+	});
+
+	it("gives 503 within 5 seconds, not a hang, when it never answers", async () => {
+		const started = Date.now();
+		const login = await createApp().request(
+			"/api/v1/auth/login",
+			{
+				method: "POST",
+				headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ username: "someone", password: "whatever" }),
+			},
+			envWithBroken("USER_SERVICE", "hangs"),
+		);
+		await expectProblem(login, 503);
+		expect(Date.now() - started).toBeLessThan(5_000);
 	});
 });
 

@@ -1,6 +1,5 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../../../../test/gateway";
+import { api, envWithBroken } from "../../../../test/gateway";
 import { createApp } from "../app";
 
 describe("GET /health", () => {
@@ -17,18 +16,22 @@ describe("GET /health", () => {
 	});
 
 	it("is 503 degraded, naming the failing service, when one fails", async () => {
-		const failing = {
-			...env,
-			ORDER_SERVICE: {
-				ping: () => Promise.reject(new Error("down")),
-			} as unknown as typeof env.ORDER_SERVICE,
-		};
-		const res = await createApp().request("/health", {}, failing);
+		const res = await createApp().request("/health", {}, envWithBroken("ORDER_SERVICE", "throws"));
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBe("5");
 		expect(await res.json()).toMatchObject({
 			status: "degraded",
 			services: { user: { status: "ok" }, order: { status: "unavailable" } },
 		});
+	});
+});
+
+describe("GET /health with a worker that never answers", () => {
+	it("reports it unavailable within the 2-second ping limit", async () => {
+		const started = Date.now();
+		const res = await createApp().request("/health", {}, envWithBroken("USER_SERVICE", "hangs"));
+		expect(res.status).toBe(503);
+		expect(await res.json()).toMatchObject({ services: { user: { status: "unavailable" } } });
+		expect(Date.now() - started).toBeLessThan(3_000);
 	});
 });
