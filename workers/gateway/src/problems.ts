@@ -96,9 +96,9 @@ const RESPONSE_HEADERS: Partial<Record<number, z.ZodObject>> = {
 };
 
 /** The responses a route documents for the problems it can answer with. */
-export function problemResponses(...codes: ProblemStatus[]) {
+export function problemResponses(...statuses: ProblemStatus[]) {
 	return Object.fromEntries(
-		[...new Set(codes)].map((status) => [
+		[...new Set(statuses)].map((status) => [
 			status,
 			{
 				description: Object.values(PROBLEMS)
