@@ -60,6 +60,18 @@ describe("POST /api/v1/users", () => {
 			expect(await expectProblem(res, 409)).toMatchObject({ detail: "That username is taken" });
 		});
 
+		it("lets exactly one of many concurrent registrations of a name win", async () => {
+			const username = uniqueName("Race");
+			const names = [username, username.toLowerCase(), username.toUpperCase()];
+			const results = await Promise.all(
+				Array.from({ length: 9 }, (_, n) =>
+					postJson("/api/v1/users", { username: names[n % 3], password: PASSWORD }),
+				),
+			);
+			const statuses = results.map((res) => res.status).sort();
+			expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409]);
+		});
+
 		it("is 409 for a name taken through the tutorial's /register", async () => {
 			const username = uniqueName("tut");
 			await postJson("/register", { username, password: "pass123" });
