@@ -35,6 +35,14 @@ trap 'stop; rm -rf "$STATE"' EXIT
 
 passes=0
 failures=0
+pass() {
+	echo "ok   $*"
+	passes=$((passes + 1))
+}
+fail() {
+	echo "FAIL $*"
+	failures=$((failures + 1))
+}
 # expect STATUS BODY -- curl arguments...: runs curl, compares status and body.
 expect() {
 	local status=$1 body=$2
@@ -43,11 +51,9 @@ expect() {
 	out=$(curl -s -w '\n%{http_code}' "$@")
 	local got_body=${out%$'\n'*} got_status=${out##*$'\n'}
 	if [[ $got_status == "$status" && ($body == "*" || $got_body == "$body") ]]; then
-		echo "ok   $status $got_body"
-		passes=$((passes + 1))
+		pass "$status $got_body"
 	else
-		echo "FAIL expected $status $body, got $got_status $got_body  (curl $*)"
-		failures=$((failures + 1))
+		fail "expected $status $body, got $got_status $got_body  (curl $*)"
 	fi
 }
 
@@ -68,7 +74,7 @@ echo "== API v1"
 expect 201 '*' -- -X POST "$BASE/api/v1/users" -H 'Content-Type: application/json' -d '{"username":"carol","password":"correct horse battery"}'
 TOKEN=$(curl -s -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
 	-d '{"username":"alice","password":"pass123"}' | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
-[[ -n $TOKEN ]] || { echo "FAIL: alice could not log in"; failures=$((failures + 1)); }
+[[ -n $TOKEN ]] || fail "alice could not log in"
 AUTH="Authorization: Bearer $TOKEN"
 expect 201 '*' -- -X POST "$BASE/api/v1/orders" -H "$AUTH" -H 'Content-Type: application/json' -d '{"items":[{"sku":"book-1","quantity":2}]}'
 expect 200 '*' -- "$BASE/health"
@@ -79,11 +85,9 @@ stop
 start
 after=$(curl -s "$BASE/api/v1/orders" -H "$AUTH")
 if [[ $before == "$after" && $after == *'"sku":"item1"'* && $after == *'"sku":"book-1"'* ]]; then
-	echo "ok   alice's 2 orders (tutorial and v1) are there after the restart"
-	passes=$((passes + 1))
+	pass "alice's 2 orders (tutorial and v1) are there after the restart"
 else
-	echo "FAIL orders before restart: $before; after: $after"
-	failures=$((failures + 1))
+	fail "orders before restart: $before; after: $after"
 fi
 
 stop

@@ -23,7 +23,7 @@ export type AuthedEnv = {
 	Variables: AppEnv["Variables"] & RequireUserVariables;
 };
 
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 /** The one error handler: every error leaves as a problem document (request-log records it). */
 const handleError: ErrorHandler<AppEnv> = (error, c) =>

@@ -24,7 +24,7 @@ export const PROBLEMS = {
 export type ProblemCode = keyof typeof PROBLEMS;
 export type ProblemStatus = (typeof PROBLEMS)[ProblemCode]["status"];
 
-export interface FieldError {
+interface FieldError {
 	path: string;
 	message: string;
 }
@@ -40,7 +40,7 @@ export class ApiError extends Error {
 	}
 }
 
-export const ProblemSchema = z
+const ProblemSchema = z
 	.object({
 		type: z.string().meta({ example: "/problems/validation_failed" }),
 		title: z.string(),
@@ -51,7 +51,7 @@ export const ProblemSchema = z
 	})
 	.meta({ id: "Problem" });
 
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** Seconds a client should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5;

@@ -2,7 +2,7 @@ import type { CallContext } from "../../../shared/rpc";
 import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
-export const RPC_TIMEOUT_MS = 4_000;
+const RPC_TIMEOUT_MS = 4_000;
 export type ServiceName = "user" | "order";
 
 function unavailable(service: ServiceName, cause: unknown): ApiError {

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { toHex } from "../../../shared/hex";
 import { loggedCall } from "../../../shared/log";
 import type {
 	CreatedOrder,
@@ -19,7 +20,7 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
 		"SHA-256",
 		new TextEncoder().encode(JSON.stringify(items)),
 	);
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+	return toHex(digest);
 }
 
 /**

@@ -3,8 +3,8 @@ import { ApiError } from "../problems";
 
 /** Access tokens are short-lived; clients log in again. */
 export const TOKEN_TTL_SECONDS = 15 * 60;
-export const TOKEN_ISSUER = "gateway";
-export const TOKEN_AUDIENCE = "api";
+const TOKEN_ISSUER = "gateway";
+const TOKEN_AUDIENCE = "api";
 const ALGORITHM = "HS256";
 const MIN_SECRET_BYTES = 32;
 

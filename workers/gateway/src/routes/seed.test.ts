@@ -150,6 +150,7 @@ describe("SEED_ROUTES", () => {
 				off,
 			);
 			expect(res.status).toBe(404);
+			expect(res.headers.get("content-type")).toBe("application/problem+json");
 		}
 	});
 });

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { toHex } from "../../../../../shared/hex";
 
 export type TraceContextVariables = { traceparent: string };
 
@@ -8,13 +9,11 @@ const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 
 function randomHex(bytes: number): string {
-	return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-		b.toString(16).padStart(2, "0"),
-	).join("");
+	return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /** The `traceparent` of this hop: the caller's trace id when valid, a new span id always. */
-export function childTraceparent(incoming: string | undefined): string {
+function childTraceparent(incoming: string | undefined): string {
 	const match = TRACEPARENT.exec(incoming ?? "");
 	const traceId = match?.[1];
 	const parentId = match?.[2];

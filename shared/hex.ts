@@ -1,0 +1,4 @@
+/** Lower-case hex of bytes, as W3C trace ids and SHA-256 fingerprints are written. */
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+	return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
