@@ -7,7 +7,7 @@ export const SkuSchema = z
 	.max(64)
 	.regex(/^[^\p{Cc}]+$/u, "must be printable characters");
 
-export const OrderItemSchema = z
+const OrderItemSchema = z
 	.object({
 		sku: SkuSchema,
 		quantity: z.number().int().min(1).max(1000),
@@ -17,7 +17,7 @@ export const OrderItemSchema = z
 
 export const OrderItemsSchema = z.array(OrderItemSchema).min(1).max(100);
 
-export const OrderStatusSchema = z.enum(["created", "cancelled"]);
+const OrderStatusSchema = z.enum(["created", "cancelled"]);
 
 export const OrderSchema = z
 	.object({

@@ -16,11 +16,3 @@ export interface NewUser {
 	password: string;
 	email?: string;
 }
-
-/**
- * The form usernames are compared in (case and width folded), wherever they
- * are compared: uniqueness, login, and per-user limits.
- */
-export function usernameKey(username: string): string {
-	return username.normalize("NFKC").toLowerCase();
-}

@@ -1,27 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ErrorHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type RequestIdVariables, requestId } from "hono/request-id";
+import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env";
 import { requestLog } from "./middleware/request-log";
-import type { RequireUserVariables } from "./middleware/require-user";
-import { type TraceContextVariables, traceContext } from "./middleware/trace-context";
+import { traceContext } from "./middleware/trace-context";
 import { ApiError, asApiError, problem } from "./problems";
 import { healthRoutes } from "./routes/health";
-import { openApiDocument } from "./routes/openapi";
-import { seedRoutes } from "./routes/seed";
+import { registerOpenApiRoute } from "./routes/openapi-document";
+import { tutorialRoutes } from "./routes/tutorial";
 import { v1Routes } from "./routes/v1";
-
-export type AppEnv = {
-	Bindings: GatewayEnv;
-	Variables: RequestIdVariables & TraceContextVariables;
-};
-
-/** Routes behind `requireUser()`: the caller's user id is known. */
-export type AuthedEnv = {
-	Bindings: GatewayEnv;
-	Variables: AppEnv["Variables"] & RequireUserVariables;
-};
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -43,10 +32,10 @@ export function createApp() {
 			},
 		}),
 	);
-	app.route("/", seedRoutes);
+	app.route("/", tutorialRoutes);
 	app.route("/", healthRoutes);
 	app.route("/api/v1", v1Routes);
-	openApiDocument(app);
+	registerOpenApiRoute(app);
 	app.notFound((c) =>
 		problem(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
 	);

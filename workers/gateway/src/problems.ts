@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "./app";
+import type { RequestIdVariables } from "hono/request-id";
 
 /**
  * Every error the gateway answers with, by code. One code maps to one status;
@@ -16,13 +16,12 @@ export const PROBLEMS = {
 	payload_too_large: { status: 413, title: "Payload too large" },
 	unsupported_media_type: { status: 415, title: "Unsupported media type" },
 	idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
-	rate_limited: { status: 429, title: "Too many requests" },
 	internal_error: { status: 500, title: "Internal server error" },
 	service_unavailable: { status: 503, title: "Service unavailable" },
 } as const;
 
-export type ProblemCode = keyof typeof PROBLEMS;
-export type ProblemStatus = (typeof PROBLEMS)[ProblemCode]["status"];
+type ProblemCode = keyof typeof PROBLEMS;
+type ProblemStatus = (typeof PROBLEMS)[ProblemCode]["status"];
 
 interface FieldError {
 	path: string;
@@ -57,7 +56,10 @@ const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export const RETRY_AFTER_SECONDS = 5;
 
 /** The problem document for `error`, with `Retry-After` and `WWW-Authenticate` where they apply. */
-export function problem(c: Context<AppEnv>, error: ApiError): Response {
+export function problem<E extends { Variables: RequestIdVariables }>(
+	c: Context<E>,
+	error: ApiError,
+): Response {
 	const { status, title } = PROBLEMS[error.code];
 	const body = {
 		type: `/problems/${error.code}`,

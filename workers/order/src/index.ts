@@ -8,7 +8,7 @@ import type {
 	OrderPage,
 	PageRequest,
 } from "../../../shared/orders";
-import { type CallContext, fail, type Result } from "../../../shared/rpc";
+import { type CallContext, fail, type Result, released } from "../../../shared/rpc";
 
 export { OrderBook } from "./order-book";
 
@@ -29,7 +29,7 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
  * live in that user's OrderBook, so one user cannot reach another's. Every
  * method takes the caller's CallContext first.
  */
-export class OrderService extends WorkerEntrypoint<OrderEnv> {
+export class OrderService extends WorkerEntrypoint<Env> {
 	async createOrder(
 		call: CallContext,
 		userId: number,
@@ -43,12 +43,14 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return this.book(userId).create(userId, items, idempotency);
+			return released(await this.book(userId).create(userId, items, idempotency));
 		});
 	}
 
 	async getOrder(call: CallContext, userId: number, orderId: string): Promise<Order | null> {
-		return loggedCall(SERVICE, "getOrder", call, () => this.book(userId).get(orderId));
+		return loggedCall(SERVICE, "getOrder", call, async () =>
+			released(await this.book(userId).get(orderId)),
+		);
 	}
 
 	async listOrders(
@@ -56,7 +58,9 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 		userId: number,
 		page: PageRequest,
 	): Promise<Result<OrderPage, "invalid_cursor">> {
-		return loggedCall(SERVICE, "listOrders", call, () => this.book(userId).list(page));
+		return loggedCall(SERVICE, "listOrders", call, async () =>
+			released(await this.book(userId).list(page)),
+		);
 	}
 
 	async cancelOrder(
@@ -64,7 +68,9 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 		userId: number,
 		orderId: string,
 	): Promise<Result<Order, "not_found" | "already_cancelled">> {
-		return loggedCall(SERVICE, "cancelOrder", call, () => this.book(userId).cancel(orderId));
+		return loggedCall(SERVICE, "cancelOrder", call, async () =>
+			released(await this.book(userId).cancel(orderId)),
+		);
 	}
 
 	/** Health check: the worker answers. */
@@ -80,4 +86,4 @@ export class OrderService extends WorkerEntrypoint<OrderEnv> {
 // No public URL: anything reaching this worker over HTTP is a mistake.
 export default {
 	fetch: () => new Response(null, { status: 404 }),
-} satisfies ExportedHandler<OrderEnv>;
+} satisfies ExportedHandler<Env>;

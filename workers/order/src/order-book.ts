@@ -33,10 +33,10 @@ export interface Idempotency {
  * concurrent creates, retries and cancels for a user cannot interleave, and
  * every acknowledged write is durable before the response leaves.
  */
-export class OrderBook extends DurableObject<OrderEnv> {
+export class OrderBook extends DurableObject<Env> {
 	private readonly db: OrdersDb;
 
-	constructor(ctx: DurableObjectState, env: OrderEnv) {
+	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.db = drizzle(ctx.storage, { schema });
 		ctx.blockConcurrencyWhile(async () => migrate(this.db, migrations));

@@ -22,7 +22,11 @@ function toOrder(row: OrderRow): Order {
 	};
 }
 
-/** Cursors are opaque to clients: the position of the last order they saw. */
+/**
+ * A cursor is the sequence number of the last order a page showed, in base64
+ * so clients pass it back rather than build it. It is not signed and need not
+ * be: it only positions a list read from the caller's own Durable Object.
+ */
 export function encodeCursor(seq: number): string {
 	return btoa(`o:${seq}`);
 }

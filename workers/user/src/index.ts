@@ -12,7 +12,7 @@ const SERVICE = "user";
  * Callers are trusted workers: input arrives validated by the gateway. Every
  * method takes the caller's CallContext first.
  */
-export class UserService extends WorkerEntrypoint<UserEnv> {
+export class UserService extends WorkerEntrypoint<Env> {
 	async createUser(call: CallContext, input: NewUser): Promise<Result<User, "username_taken">> {
 		return loggedCall(SERVICE, "createUser", call, async () =>
 			insertUser(usersDb(this.env.DB), {
@@ -65,4 +65,4 @@ export class UserService extends WorkerEntrypoint<UserEnv> {
 // No public URL: anything reaching this worker over HTTP is a mistake.
 export default {
 	fetch: () => new Response(null, { status: 404 }),
-} satisfies ExportedHandler<UserEnv>;
+} satisfies ExportedHandler<Env>;

@@ -1,10 +1,10 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { fail, ok, type Result } from "../../../shared/rpc";
-import { type User, usernameKey } from "../../../shared/users";
+import type { User } from "../../../shared/users";
 import * as schema from "./db/schema";
 
-export type UsersDb = DrizzleD1Database<typeof schema>;
+type UsersDb = DrizzleD1Database<typeof schema>;
 
 export function usersDb(d1: D1Database): UsersDb {
 	return drizzle(d1, { schema });
@@ -21,35 +21,35 @@ function toUser(row: UserRow): User {
 	};
 }
 
-function isUniqueViolation(error: unknown): boolean {
-	// D1 reports constraint failures on the error's cause.
-	const messages = [error, error instanceof Error ? error.cause : undefined].map((e) =>
-		e instanceof Error ? e.message : "",
-	);
-	return messages.some((m) => m.includes("UNIQUE constraint failed"));
+/**
+ * The form usernames are compared in (case and width folded), wherever they
+ * are compared: uniqueness and login.
+ */
+export function usernameKey(username: string): string {
+	return username.normalize("NFKC").toLowerCase();
 }
 
+/**
+ * Inserts the user unless the folded name is taken, in one statement, so
+ * concurrent registrations cannot both win. Not `ON CONFLICT DO NOTHING`: that
+ * spends an AUTOINCREMENT id on every refused name, and ids count users from
+ * 1 with no gaps, as in the tutorial.
+ */
 export async function insertUser(
 	db: UsersDb,
 	user: { username: string; email?: string; passwordHash: string; createdAt: Date },
 ): Promise<Result<User, "username_taken">> {
-	try {
-		const [row] = await db
-			.insert(schema.users)
-			.values({
-				username: user.username,
-				usernameKey: usernameKey(user.username),
-				email: user.email ?? null,
-				passwordHash: user.passwordHash,
-				createdAt: user.createdAt,
-			})
-			.returning();
-		if (!row) throw new Error("insert returned no row");
-		return ok(toUser(row));
-	} catch (error) {
-		if (isUniqueViolation(error)) return fail("username_taken");
-		throw error;
-	}
+	const { users } = schema;
+	const key = usernameKey(user.username);
+	// Values in the table's column order; NULL lets SQLite number the user.
+	const [row] = await db
+		.insert(users)
+		.select(
+			sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
+				WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
+		)
+		.returning();
+	return row ? ok(toUser(row)) : fail("username_taken");
 }
 
 export async function findUserById(db: UsersDb, id: number): Promise<User | null> {

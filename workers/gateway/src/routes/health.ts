@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../app";
+import { callContext, callService, type ServiceName } from "../call-service";
+import type { AppEnv } from "../env";
 import { RETRY_AFTER_SECONDS } from "../problems";
-import { callContext, callService, type ServiceName } from "../services";
 
 /** A health check must answer well inside a load balancer's own timeout. */
 const PING_TIMEOUT_MS = 2_000;

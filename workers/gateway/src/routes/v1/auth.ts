@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
 import { issueAccessToken, signingSecret, TOKEN_TTL_SECONDS } from "../../auth/tokens";
+import { callContext, callService } from "../../call-service";
+import type { AppEnv } from "../../env";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
-import { callContext, callService } from "../../services";
 
 // Looser than registration so users registered through the tutorial's
 // routes (any non-empty name, passwords like "pass123") can log in too.

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { authRoutes } from "./auth";
 import { orderRoutes } from "./orders";
 import { meRoutes, userRoutes } from "./users";

@@ -5,10 +5,10 @@ import {
 	OrderSchema,
 	PageRequestSchema,
 } from "../../../../../shared/orders";
-import type { AuthedEnv } from "../../app";
+import { callContext, callService } from "../../call-service";
+import type { AuthedEnv } from "../../env";
 import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
-import { callContext, callService } from "../../services";
 
 const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
 

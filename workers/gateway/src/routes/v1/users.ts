@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { UserSchema } from "../../../../../shared/users";
-import type { AppEnv, AuthedEnv } from "../../app";
+import { callContext, callService } from "../../call-service";
+import type { AppEnv, AuthedEnv } from "../../env";
 import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
-import { callContext, callService } from "../../services";
 
 const UsernameSchema = z
 	.string()

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 
 const TUTORIAL_TAG = "Tutorial";
 
@@ -26,7 +26,7 @@ const config = {
  * validate requests, so the document cannot drift from the code. The
  * tutorial's routes are listed only where SEED_ROUTES serves them.
  */
-export function openApiDocument(app: OpenAPIHono<AppEnv>): void {
+export function registerOpenApiRoute(app: OpenAPIHono<AppEnv>): void {
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",
 		scheme: "bearer",

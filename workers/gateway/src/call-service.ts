@@ -1,4 +1,4 @@
-import type { CallContext } from "../../../shared/rpc";
+import { type CallContext, released } from "../../../shared/rpc";
 import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
@@ -12,19 +12,24 @@ function unavailable(service: ServiceName, cause: unknown): ApiError {
 /**
  * Calls an internal worker. A throw or no answer within the timeout becomes a
  * 503 problem: expected failures come back as values (see shared/rpc.ts), so
- * anything thrown means the service itself is failing.
+ * anything thrown means the service itself is failing. The result is released
+ * when it arrives, even after the timeout has answered for it.
  */
 export async function callService<T>(
 	service: ServiceName,
 	run: () => T,
 	timeoutMs = RPC_TIMEOUT_MS,
 ): Promise<Awaited<T>> {
+	const call = (async () => run())();
 	let timer: ReturnType<typeof setTimeout> | null = null;
 	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(unavailable(service, new Error("timed out"))), timeoutMs);
+		timer = setTimeout(() => {
+			reject(unavailable(service, new Error("timed out")));
+			call.then(released, () => undefined);
+		}, timeoutMs);
 	});
 	try {
-		return await Promise.race([run(), timeout]);
+		return released(await Promise.race([call, timeout]));
 	} catch (error) {
 		throw error instanceof ApiError ? error : unavailable(service, error);
 	} finally {

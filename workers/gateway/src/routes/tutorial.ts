@@ -2,8 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SkuSchema } from "../../../../shared/orders";
-import type { AppEnv } from "../app";
-import { callContext, callService } from "../services";
+import { callContext, callService } from "../call-service";
+import type { AppEnv } from "../env";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its
@@ -97,12 +97,12 @@ const enabled: MiddlewareHandler<AppEnv> = async (c, next) => {
 	await next();
 };
 
-export const seedRoutes = new OpenAPIHono<AppEnv>();
+export const tutorialRoutes = new OpenAPIHono<AppEnv>();
 
 for (const path of ["/register", "/validate_user/*", "/create_order"])
-	seedRoutes.use(path, enabled);
+	tutorialRoutes.use(path, enabled);
 
-seedRoutes.openapi(
+tutorialRoutes.openapi(
 	register,
 	async (c) => {
 		const { username, password } = c.req.valid("json");
@@ -116,7 +116,7 @@ seedRoutes.openapi(
 	(result, c) => (result.success ? undefined : c.json(REGISTER_INVALID, 400)),
 );
 
-seedRoutes.openapi(
+tutorialRoutes.openapi(
 	validateUser,
 	async (c) => {
 		const id = storedUserId(c.req.valid("param").user_id);
@@ -130,7 +130,7 @@ seedRoutes.openapi(
 	(result, c) => (result.success ? undefined : c.json(USER_NOT_FOUND, 404)),
 );
 
-seedRoutes.openapi(
+tutorialRoutes.openapi(
 	createOrder,
 	async (c) => {
 		const body = c.req.valid("json");
@@ -147,7 +147,7 @@ seedRoutes.openapi(
 
 // A body that is not JSON (malformed, or another content type) fails before
 // the hooks above run; the tutorial answered both with its 400.
-seedRoutes.onError((error, c) => {
+tutorialRoutes.onError((error, c) => {
 	const invalid = invalidBody[c.req.path];
 	const unreadable = error instanceof HTTPException && [400, 415].includes(error.status);
 	if (unreadable && invalid) return c.json(invalid, 400);
