@@ -2,58 +2,63 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { WorkerLogs } from "./test/worker-logs.ts";
+
+// The gateway's required secret, found by wrangler where CI keeps secrets: in
+// the environment (a developer's .dev.vars wins, if there is one).
+process.env.JWT_SECRET ??= "test-secret-".padEnd(48, "x");
+// Keeps wrangler from announcing where it found it, once per test file;
+// warnings and errors still show.
+process.env.WRANGLER_LOG ??= "warn";
 
 // The users database as D1 migrations build it; test setup files apply them.
 const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-// The id workers/user/wrangler.toml gives the local users database.
-const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
-const compatibilityDate = "2026-10-01";
 
 /**
- * A bundle from `wrangler deploy --dry-run`: index.js first (the entry), then
- * the text modules beside it (the Durable Object's SQL migrations). Called
- * when the pool starts, after test/build-workers.ts has built the bundles.
+ * An internal worker as it joins another worker's tests: the bundle
+ * `wrangler deploy --dry-run` built (test/build-workers.ts), with the bindings
+ * its own wrangler.toml declares. Called when the pool starts, after the build.
  */
-function bundle(name: string) {
+function internalWorker(name: "user" | "order", configPath: string) {
+	const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+	const { modulesRules: _rules, rootPath: _root, ...options } = workerOptions;
 	const dir = path.join(import.meta.dirname, "dist", name);
+	// index.js is the entry; the Durable Object's SQL migrations sit beside it as text.
 	const sql = readdirSync(dir).filter((file) => file.endsWith(".sql"));
-	return [
-		{ type: "ESModule" as const, path: path.join(dir, "index.js") },
-		...sql.map((file) => ({ type: "Text" as const, path: path.join(dir, file) })),
-	];
+	return {
+		...options,
+		name: `${name}-service`,
+		modules: [
+			{ type: "ESModule" as const, path: path.join(dir, "index.js") },
+			...sql.map((file) => ({ type: "Text" as const, path: path.join(dir, file) })),
+		],
+	};
 }
 
-// The internal workers as auxiliaries. Miniflare takes auxiliaries as options,
-// not wrangler.toml, so their bindings are restated here.
-const userWorker = () => ({
-	name: "user-service",
-	modules: bundle("user"),
-	compatibilityDate,
-	d1Databases: { DB: USERS_DB_ID },
-});
-const orderWorker = () => ({
-	name: "order-service",
-	modules: bundle("order"),
-	compatibilityDate,
-	durableObjects: { ORDER_BOOK: { className: "OrderBook", useSQLite: true } },
-	serviceBindings: { USER_SERVICE: { name: "user-service", entrypoint: "UserService" } },
-});
+// The id workers/user/wrangler.toml gives the local users database, bound
+// again in the test runners so tests can set it up and look inside.
+const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
 
 export default defineConfig({
 	test: {
 		globalSetup: ["./test/build-workers.ts"],
-		// Every worker logs a JSON line per request; show them for failing tests only.
+		// Worker logs show for failing tests only: the runner's through Vitest,
+		// the internal workers' through WorkerLogs.
 		silent: "passed-only",
+		reporters: ["default", new WorkerLogs()],
 		projects: [
 			{
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
-							bindings: { TEST_MIGRATIONS: migrations, JWT_SECRET: "test-secret-".padEnd(48, "x") },
-							// The same database the user worker sees, for setup and assertions.
+							bindings: { TEST_MIGRATIONS: migrations },
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
-							workers: [userWorker(), orderWorker()],
+							workers: [
+								internalWorker("user", "./workers/user/wrangler.toml"),
+								internalWorker("order", "./workers/order/wrangler.toml"),
+							],
 						},
 					})),
 				],
@@ -83,7 +88,7 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./workers/order/wrangler.toml" },
-						miniflare: { workers: [userWorker()] },
+						miniflare: { workers: [internalWorker("user", "./workers/user/wrangler.toml")] },
 					})),
 				],
 				test: { name: "order", include: ["workers/order/**/*.test.ts"] },

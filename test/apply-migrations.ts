@@ -1,4 +1,6 @@
-import { applyD1Migrations, env } from "cloudflare:test";
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 
-// Setup files may run more than once; applyD1Migrations skips applied ones.
+// Setup files run outside per-file storage isolation and may run more than
+// once; applyD1Migrations skips migrations already applied.
 await applyD1Migrations(env.TEST_USERS_DB, env.TEST_MIGRATIONS);

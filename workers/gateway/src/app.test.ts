@@ -1,122 +1,132 @@
-import { env, SELF } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { api, bearer, envWithBroken, expectProblem, PASSWORD, signUp } from "../../../test/gateway";
+import {
+	api,
+	bearer,
+	envWithBroken,
+	expectProblem,
+	PASSWORD,
+	signUp,
+} from "../../../test/requests";
 import { createApp } from "./app";
 
 describe("every response", () => {
-	it("carries a generated x-request-id and the secure headers", async () => {
-		const res = await SELF.fetch("http://localhost/validate_user/1");
-		expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-		expect(res.headers.get("strict-transport-security")).toContain("max-age=");
-	});
-
-	it("keeps a well-formed incoming request id and replaces a malformed one", async () => {
-		const kept = await SELF.fetch("http://localhost/validate_user/1", {
-			headers: { "x-request-id": "abc-123" },
+	describe("happy", () => {
+		it("carries a generated x-request-id and the secure headers", async () => {
+			const res = await api("/validate_user/1");
+			expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+			expect(res.headers.get("strict-transport-security")).toContain("max-age=");
 		});
-		expect(kept.headers.get("x-request-id")).toBe("abc-123");
-		const replaced = await SELF.fetch("http://localhost/validate_user/1", {
-			headers: { "x-request-id": "bad id<script>" },
-		});
-		expect(replaced.headers.get("x-request-id")).not.toBe("bad id<script>");
-	});
 
-	it("is a problem document for an unknown route", async () => {
-		const res = await SELF.fetch("http://localhost/nope", { headers: { "x-request-id": "r-1" } });
-		expect(res.status).toBe(404);
-		expect(res.headers.get("content-type")).toBe("application/problem+json");
-		expect(await res.json()).toEqual({
-			type: "/problems/not_found",
-			title: "Not found",
-			status: 404,
-			detail: "No route for GET /nope",
-			requestId: "r-1",
+		it("keeps a well-formed incoming request id", async () => {
+			const res = await api("/validate_user/1", { headers: { "x-request-id": "abc-123" } });
+			expect(res.headers.get("x-request-id")).toBe("abc-123");
 		});
 	});
 
-	it("is a 413 problem for a body over 16 KiB", async () => {
-		const res = await SELF.fetch("http://localhost/register", {
-			method: "POST",
-			headers: { "Content-Type": "application/json" },
-			body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
+	describe("errors", () => {
+		it("is a problem document for an unknown route", async () => {
+			const res = await api("/nope", { headers: { "x-request-id": "r-1" } });
+			expect(res.status).toBe(404);
+			expect(res.headers.get("content-type")).toBe("application/problem+json");
+			expect(await res.json()).toEqual({
+				type: "/problems/not_found",
+				title: "Not found",
+				status: 404,
+				detail: "No route for GET /nope",
+				requestId: "r-1",
+			});
 		});
-		expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
+
+		it("is a 413 problem for a body over 16 KiB", async () => {
+			const res = await exports.default.fetch("http://localhost/register", {
+				method: "POST",
+				headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
+			});
+			expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
+		});
+
+		it("is a 500 problem, logged once with the error, when the gateway itself fails", async () => {
+			const log = vi.spyOn(console, "log").mockImplementation(() => {});
+			const app = createApp();
+			app.get("/boom", () => {
+				throw new TypeError("boom");
+			});
+			const res = await app.request("/boom", {}, env);
+			const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)));
+			log.mockRestore();
+
+			expect(res.status).toBe(500);
+			expect(await res.json()).toMatchObject({ type: "/problems/internal_error", status: 500 });
+			expect(lines).toEqual([
+				expect.objectContaining({ route: "/boom", status: 500, level: "error", error: "boom" }),
+			]);
+		});
+	});
+
+	describe("security", () => {
+		it("replaces a malformed incoming request id", async () => {
+			const res = await api("/validate_user/1", { headers: { "x-request-id": "bad id<script>" } });
+			expect(res.headers.get("x-request-id")).not.toBe("bad id<script>");
+		});
+
+		it("is logged as one JSON line with ids, never a password or token", async () => {
+			const log = vi.spyOn(console, "log").mockImplementation(() => {});
+			const { token } = await signUp();
+			await api("/api/v1/users/me", {
+				headers: { ...bearer(token), traceparent: `00-${"c".repeat(32)}-${"d".repeat(16)}-01` },
+			});
+			const lines = log.mock.calls.map(([line]) => String(line));
+			log.mockRestore();
+
+			expect(lines.map((line) => JSON.parse(line))).toEqual([
+				expect.objectContaining({ service: "gateway", route: "/api/v1/users", status: 201 }),
+				expect.objectContaining({ route: "/api/v1/auth/login", status: 200 }),
+				expect.objectContaining({
+					route: "/api/v1/users/me",
+					status: 200,
+					traceId: "c".repeat(32),
+					requestId: expect.any(String),
+					durationMs: expect.any(Number),
+				}),
+			]);
+			for (const line of lines) {
+				expect(line).not.toContain(PASSWORD);
+				expect(line).not.toContain(token);
+				expect(line).not.toContain(token.split(".")[2]);
+			}
+		});
 	});
 });
 
 describe("an internal worker that fails", () => {
-	it("gives 503 with Retry-After, not a 500", async () => {
-		const res = await createApp().request(
-			"/validate_user/1",
-			{},
-			envWithBroken("USER_SERVICE", "throws"),
-		);
-		const problem = await expectProblem(res, 503);
-		expect(res.headers.get("retry-after")).toBe("5");
-		expect(problem).toMatchObject({ detail: "The user service is unavailable" });
-	});
-
-	it("gives 503 within 5 seconds, not a hang, when it never answers", async () => {
-		const started = Date.now();
-		const login = await createApp().request(
-			"/api/v1/auth/login",
-			{
-				method: "POST",
-				headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({ username: "someone", password: "whatever" }),
-			},
-			envWithBroken("USER_SERVICE", "hangs"),
-		);
-		await expectProblem(login, 503);
-		expect(Date.now() - started).toBeLessThan(5_000);
-	});
-});
-
-describe("the gateway's logs", () => {
-	it("are one JSON line per request, with ids and no password or token", async () => {
-		const log = vi.spyOn(console, "log").mockImplementation(() => {});
-		const { token } = await signUp();
-		await api("/api/v1/users/me", {
-			headers: { ...bearer(token), traceparent: `00-${"c".repeat(32)}-${"d".repeat(16)}-01` },
+	describe("errors", () => {
+		it("gives 503 with Retry-After, not a 500", async () => {
+			const res = await createApp().request(
+				"/validate_user/1",
+				{},
+				envWithBroken("USER_SERVICE", "throws"),
+			);
+			const problem = await expectProblem(res, 503);
+			expect(res.headers.get("retry-after")).toBe("5");
+			expect(problem).toMatchObject({ detail: "The user service is unavailable" });
 		});
-		const lines = log.mock.calls.map(([line]) => String(line));
-		log.mockRestore();
 
-		expect(lines.map((line) => JSON.parse(line))).toEqual([
-			expect.objectContaining({ service: "gateway", route: "/api/v1/users", status: 201 }),
-			expect.objectContaining({ route: "/api/v1/auth/login", status: 200 }),
-			expect.objectContaining({
-				route: "/api/v1/users/me",
-				status: 200,
-				traceId: "c".repeat(32),
-				requestId: expect.any(String),
-				durationMs: expect.any(Number),
-			}),
-		]);
-		for (const line of lines) {
-			expect(line).not.toContain(PASSWORD);
-			expect(line).not.toContain(token);
-			expect(line).not.toContain(token.split(".")[2]);
-		}
-	});
-});
-
-describe("a request that fails inside the gateway", () => {
-	it("is logged once, with the error, and answered with a 500 problem", async () => {
-		const log = vi.spyOn(console, "log").mockImplementation(() => {});
-		const app = createApp();
-		app.get("/boom", () => {
-			throw new TypeError("boom");
+		it("gives 503 within 5 seconds, not a hang, when it never answers", async () => {
+			const started = Date.now();
+			const login = await createApp().request(
+				"/api/v1/auth/login",
+				{
+					method: "POST",
+					headers: { "Content-Type": "application/json" },
+					body: JSON.stringify({ username: "someone", password: "whatever" }),
+				},
+				envWithBroken("USER_SERVICE", "hangs"),
+			);
+			await expectProblem(login, 503);
+			expect(Date.now() - started).toBeLessThan(5_000);
 		});
-		const res = await app.request("/boom", {}, env);
-		const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)));
-		log.mockRestore();
-
-		expect(res.status).toBe(500);
-		expect(await res.json()).toMatchObject({ type: "/problems/internal_error", status: 500 });
-		expect(lines).toEqual([
-			expect.objectContaining({ route: "/boom", status: 500, level: "error", error: "boom" }),
-		]);
 	});
 });

@@ -1,4 +1,5 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
 import { unwrap } from "../../../test/unwrap";
@@ -26,63 +27,91 @@ function withBook<R>(user: string, fn: (db: ReturnType<typeof drizzle<typeof sch
 const item = (sku: string) => ({ sku, quantity: 1 });
 
 describe("insertOrder and findOrder", () => {
-	it("stores an order and reads it back", async () => {
-		await withBook("1", (db) => {
-			const created = insertOrder(db, {
-				id: "o-1",
-				userId: 1,
-				items: [{ sku: "item1", quantity: 3 }],
-				createdAt: new Date("2026-05-06T07:08:09.000Z"),
+	describe("happy", () => {
+		it("stores an order and reads it back", async () => {
+			await withBook("1", (db) => {
+				const created = insertOrder(db, {
+					id: "o-1",
+					userId: 1,
+					items: [{ sku: "item1", quantity: 3 }],
+					createdAt: new Date("2026-05-06T07:08:09.000Z"),
+				});
+				expect(created).toEqual({
+					id: "o-1",
+					userId: 1,
+					items: [{ sku: "item1", quantity: 3 }],
+					status: "created",
+					createdAt: "2026-05-06T07:08:09.000Z",
+				});
+				expect(findOrder(db, "o-1")).toEqual(created);
 			});
-			expect(created).toEqual({
-				id: "o-1",
-				userId: 1,
-				items: [{ sku: "item1", quantity: 3 }],
-				status: "created",
-				createdAt: "2026-05-06T07:08:09.000Z",
+		});
+	});
+
+	describe("errors", () => {
+		it("finds nothing for an unknown id", async () => {
+			await withBook("1", (db) => {
+				expect(findOrder(db, "missing")).toBeNull();
 			});
-			expect(findOrder(db, "o-1")).toEqual(created);
-			expect(findOrder(db, "missing")).toBeNull();
 		});
 	});
 });
 
 describe("listOrders", () => {
-	it("pages newest first with an opaque cursor until the end", async () => {
-		await withBook("2", (db) => {
-			for (const n of [1, 2, 3, 4, 5]) {
-				insertOrder(db, { id: `o-${n}`, userId: 2, items: [item(`s${n}`)], createdAt: new Date() });
-			}
-			const first = unwrap(listOrders(db, { limit: 2 }));
-			expect(first.orders.map((o) => o.id)).toEqual(["o-5", "o-4"]);
-			expect(first.nextCursor).toEqual(expect.any(String));
-			const second = unwrap(listOrders(db, { limit: 2, cursor: first.nextCursor ?? "" }));
-			expect(second.orders.map((o) => o.id)).toEqual(["o-3", "o-2"]);
-			const last = unwrap(listOrders(db, { limit: 2, cursor: second.nextCursor ?? "" }));
-			expect(last).toEqual({ orders: [expect.objectContaining({ id: "o-1" })], nextCursor: null });
+	describe("happy", () => {
+		it("pages newest first with a cursor until the end", async () => {
+			await withBook("2", (db) => {
+				for (const n of [1, 2, 3, 4, 5]) {
+					insertOrder(db, {
+						id: `o-${n}`,
+						userId: 2,
+						items: [item(`s${n}`)],
+						createdAt: new Date(),
+					});
+				}
+				const first = unwrap(listOrders(db, { limit: 2 }));
+				expect(first.orders.map((o) => o.id)).toEqual(["o-5", "o-4"]);
+				expect(first.nextCursor).toEqual(expect.any(String));
+				const second = unwrap(listOrders(db, { limit: 2, cursor: first.nextCursor ?? "" }));
+				expect(second.orders.map((o) => o.id)).toEqual(["o-3", "o-2"]);
+				const last = unwrap(listOrders(db, { limit: 2, cursor: second.nextCursor ?? "" }));
+				expect(last).toEqual({
+					orders: [expect.objectContaining({ id: "o-1" })],
+					nextCursor: null,
+				});
+			});
 		});
 	});
 
-	it("refuses a cursor it did not issue", async () => {
-		await withBook("3", (db) => {
-			insertOrder(db, { id: "o-1", userId: 3, items: [item("a")], createdAt: new Date() });
-			expect(listOrders(db, { limit: 10, cursor: "not-a-cursor" })).toEqual({
-				ok: false,
-				error: "invalid_cursor",
+	describe("errors", () => {
+		it("refuses a cursor it did not issue", async () => {
+			await withBook("3", (db) => {
+				insertOrder(db, { id: "o-1", userId: 3, items: [item("a")], createdAt: new Date() });
+				expect(listOrders(db, { limit: 10, cursor: "not-a-cursor" })).toEqual({
+					ok: false,
+					error: "invalid_cursor",
+				});
 			});
 		});
 	});
 });
 
-describe("cursors", () => {
-	it("round-trip and reject foreign input", () => {
-		expect(decodeCursor(encodeCursor(42))).toBe(42);
-		expect(decodeCursor(btoa("o:abc"))).toBeNull();
-		expect(decodeCursor("%%%")).toBeNull();
+describe("encodeCursor and decodeCursor", () => {
+	describe("happy", () => {
+		it("round-trip a position", () => {
+			expect(decodeCursor(encodeCursor(42))).toBe(42);
+		});
+	});
+
+	describe("errors", () => {
+		it("reject input they did not write", () => {
+			expect(decodeCursor(btoa("o:abc"))).toBeNull();
+			expect(decodeCursor("%%%")).toBeNull();
+		});
 	});
 });
 
-describe("idempotency keys", () => {
+describe("findIdempotentResponse and rememberIdempotentResponse", () => {
 	const order = {
 		id: "o-1",
 		userId: 4,
@@ -91,42 +120,43 @@ describe("idempotency keys", () => {
 		createdAt: "2026-01-01T00:00:00.000Z",
 	};
 
-	it("are remembered for 24 hours and forgotten after", async () => {
-		await withBook("4", (db) => {
-			const createdAt = new Date("2026-01-01T00:00:00.000Z");
-			rememberIdempotentResponse(db, { key: "k", fingerprint: "f", response: order, createdAt });
-			const later = (ms: number) => new Date(createdAt.getTime() + ms);
-			expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS - 1))).toEqual({
-				fingerprint: "f",
-				response: order,
+	describe("happy", () => {
+		it("remember a key for 24 hours and forget it after", async () => {
+			await withBook("4", (db) => {
+				const createdAt = new Date("2026-01-01T00:00:00.000Z");
+				rememberIdempotentResponse(db, { key: "k", fingerprint: "f", response: order, createdAt });
+				const later = (ms: number) => new Date(createdAt.getTime() + ms);
+				expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS - 1))).toEqual({
+					fingerprint: "f",
+					response: order,
+				});
+				expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS))).toBeNull();
 			});
-			expect(findIdempotentResponse(db, "k", later(IDEMPOTENCY_TTL_MS))).toBeNull();
 		});
-	});
 
-	it("drop expired entries when a new one is stored", async () => {
-		await withBook("5", (db) => {
-			const old = new Date("2026-01-01T00:00:00.000Z");
-			rememberIdempotentResponse(db, {
-				key: "old",
-				fingerprint: "f",
-				response: order,
-				createdAt: old,
-			});
-			const now = new Date(old.getTime() + IDEMPOTENCY_TTL_MS + 1);
-			rememberIdempotentResponse(db, {
-				key: "new",
-				fingerprint: "f",
-				response: order,
-				createdAt: now,
-			});
-			expect(
-				db
+		it("drop expired entries when a new one is stored", async () => {
+			await withBook("5", (db) => {
+				const old = new Date("2026-01-01T00:00:00.000Z");
+				rememberIdempotentResponse(db, {
+					key: "old",
+					fingerprint: "f",
+					response: order,
+					createdAt: old,
+				});
+				const now = new Date(old.getTime() + IDEMPOTENCY_TTL_MS + 1);
+				rememberIdempotentResponse(db, {
+					key: "new",
+					fingerprint: "f",
+					response: order,
+					createdAt: now,
+				});
+				const keys = db
 					.select()
 					.from(schema.idempotencyKeys)
 					.all()
-					.map((r) => r.key),
-			).toEqual(["new"]);
+					.map((r) => r.key);
+				expect(keys).toEqual(["new"]);
+			});
 		});
 	});
 });

@@ -1,8 +1,10 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { testCall } from "../../../test/call-context";
 import { UserService } from "./index";
 
-const call = { requestId: "req-1", traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01` };
+const call = testCall("req-1");
 const service = () => new UserService(createExecutionContext(), env);
 
 afterEach(() => {
@@ -10,52 +12,58 @@ afterEach(() => {
 });
 
 describe("UserService.verifyCredentials", () => {
-	it("returns the user for the right password", async () => {
-		const created = await service().createUser(call, { username: "Alice", password: "pass1234" });
-		const verified = await service().verifyCredentials(call, "alice", "pass1234");
-		expect(verified).toEqual(created);
+	describe("happy", () => {
+		it("returns the user for the right password, the name in any case", async () => {
+			const created = await service().createUser(call, { username: "Alice", password: "pass1234" });
+			const verified = await service().verifyCredentials(call, "alice", "pass1234");
+			expect(verified).toEqual(created);
+		});
 	});
 
-	it("does the same PBKDF2 work, and answers the same, for an unknown user and a wrong password", async () => {
-		await service().createUser(call, { username: "bob", password: "pass1234" });
-		const derive = vi.spyOn(crypto.subtle, "deriveBits");
+	describe("security", () => {
+		it("does the same PBKDF2 work, and answers the same, for an unknown user and a wrong password", async () => {
+			await service().createUser(call, { username: "bob", password: "pass1234" });
+			const derive = vi.spyOn(crypto.subtle, "deriveBits");
 
-		const wrong = await service().verifyCredentials(call, "bob", "wrong-password");
-		const wrongWork = derive.mock.calls.map(([params]) => params);
-		derive.mockClear();
-		const unknown = await service().verifyCredentials(call, "nobody", "wrong-password");
-		const unknownWork = derive.mock.calls.map(([params]) => params);
+			const wrong = await service().verifyCredentials(call, "bob", "wrong-password");
+			const wrongWork = derive.mock.calls.map(([params]) => params);
+			derive.mockClear();
+			const unknown = await service().verifyCredentials(call, "nobody", "wrong-password");
+			const unknownWork = derive.mock.calls.map(([params]) => params);
 
-		expect(wrong).toEqual({ ok: false, error: "invalid_credentials" });
-		expect(unknown).toEqual(wrong);
-		expect(wrongWork).toHaveLength(1);
-		expect(unknownWork).toHaveLength(1);
-		expect(unknownWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
-		expect(wrongWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+			expect(wrong).toEqual({ ok: false, error: "invalid_credentials" });
+			expect(unknown).toEqual(wrong);
+			expect(wrongWork).toHaveLength(1);
+			expect(unknownWork).toHaveLength(1);
+			expect(unknownWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+			expect(wrongWork[0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+		});
 	});
 });
 
-describe("logging", () => {
-	it("logs one line per call under the caller's ids, never a password or hash", async () => {
-		const log = vi.spyOn(console, "log").mockImplementation(() => {});
-		await service().createUser(call, { username: "carol", password: "secret-pass-1" });
-		await service().verifyCredentials(call, "carol", "secret-pass-1");
-		await service().verifyCredentials(call, "carol", "wrong-pass-2");
+describe("UserService logging", () => {
+	describe("security", () => {
+		it("logs one line per call under the caller's ids, never a password or hash", async () => {
+			const log = vi.spyOn(console, "log").mockImplementation(() => {});
+			await service().createUser(call, { username: "carol", password: "secret-pass-1" });
+			await service().verifyCredentials(call, "carol", "secret-pass-1");
+			await service().verifyCredentials(call, "carol", "wrong-pass-2");
 
-		const lines = log.mock.calls.map(([line]) => String(line));
-		expect(lines.map((line) => JSON.parse(line))).toEqual([
-			expect.objectContaining({
-				service: "user",
-				requestId: "req-1",
-				traceId: "a".repeat(32),
-				rpc: "createUser",
-				status: "ok",
-			}),
-			expect.objectContaining({ rpc: "verifyCredentials", status: "ok" }),
-			expect.objectContaining({ rpc: "verifyCredentials", status: "invalid_credentials" }),
-		]);
-		for (const line of lines) {
-			expect(line).not.toMatch(/secret-pass-1|wrong-pass-2|pbkdf2/);
-		}
+			const lines = log.mock.calls.map(([line]) => String(line));
+			expect(lines.map((line) => JSON.parse(line))).toEqual([
+				expect.objectContaining({
+					service: "user",
+					requestId: "req-1",
+					traceId: "a".repeat(32),
+					rpc: "createUser",
+					status: "ok",
+				}),
+				expect.objectContaining({ rpc: "verifyCredentials", status: "ok" }),
+				expect.objectContaining({ rpc: "verifyCredentials", status: "invalid_credentials" }),
+			]);
+			for (const line of lines) {
+				expect(line).not.toMatch(/secret-pass-1|wrong-pass-2|pbkdf2/);
+			}
+		});
 	});
 });

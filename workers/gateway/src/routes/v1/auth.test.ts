@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,7 +9,7 @@ import {
 	postJson,
 	signUp,
 	uniqueName,
-} from "../../../../../test/gateway";
+} from "../../../../../test/requests";
 import { createApp } from "../../app";
 
 const login = (username: string, password: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, postJson, signUp } from "../../../../../test/gateway";
+import { api, expectProblem, postJson, signUp } from "../../../../../test/requests";
 
 type Order = { id: string; userId: number; items: unknown[]; status: string; createdAt: string };
 
@@ -8,6 +8,11 @@ const items = [{ sku: "book-1", quantity: 2 }];
 async function placeOrder(headers: Record<string, string>, body: unknown = { items }) {
 	const res = await postJson("/api/v1/orders", body, headers);
 	return { res, order: (await res.clone().json()) as Order };
+}
+
+async function listOrders(headers: Record<string, string>, query = "") {
+	const res = await api(`/api/v1/orders${query}`, { headers });
+	return (await res.json()) as { orders: Order[]; nextCursor: string | null };
 }
 
 describe("POST /api/v1/orders", () => {
@@ -43,152 +48,171 @@ describe("POST /api/v1/orders", () => {
 				"items.0.sku",
 			],
 			["an unknown item field", { items: [{ sku: "a", quantity: 1, price: 0 }] }, "items.0.price"],
-			["a userId in the body", { items, userId: 1 }, "userId"],
-			["a status in the body", { items, status: "cancelled" }, "status"],
 		])("is 400 for %s", async (_case, body, path) => {
 			const { headers } = await signUp();
 			const problem = await expectProblem(await postJson("/api/v1/orders", body, headers), 400);
 			expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
 		});
 
-		it("is 401 without a token, checked before the body", async () => {
-			await expectProblem(await postJson("/api/v1/orders", { items }), 401);
-			await expectProblem(await postJson("/api/v1/orders", { items: "nonsense" }), 401);
-		});
-
 		it("is 404 for a path below /orders that is no route", async () => {
 			await expectProblem(await api("/api/v1/orders/a/b"), 404);
 		});
 	});
+
+	describe("security", () => {
+		it.each([
+			["a userId", { items, userId: 1 }, "userId"],
+			["a status", { items, status: "cancelled" }, "status"],
+		])("refuses %s in the body: 400, nothing mass-assigned", async (_case, body, path) => {
+			const { headers } = await signUp();
+			const problem = await expectProblem(await postJson("/api/v1/orders", body, headers), 400);
+			expect(problem.errors).toEqual([{ path, message: "unknown field" }]);
+			expect((await listOrders(headers)).orders).toEqual([]);
+		});
+
+		it("is 401 without a token, checked before the body", async () => {
+			await expectProblem(await postJson("/api/v1/orders", { items }), 401);
+			await expectProblem(await postJson("/api/v1/orders", { items: "nonsense" }), 401);
+		});
+	});
 });
 
-describe("Idempotency-Key", () => {
-	it("replays the first response for the same key and body, placing one order", async () => {
-		const { headers } = await signUp();
-		const keyed = { ...headers, "Idempotency-Key": "order-2026-001" };
-		const first = await placeOrder(keyed);
-		const again = await placeOrder(keyed);
-		expect(again.res.status).toBe(201);
-		expect(again.res.headers.get("idempotent-replayed")).toBe("true");
-		expect(again.res.headers.get("location")).toBe(first.res.headers.get("location"));
-		expect(again.order).toEqual(first.order);
-		const list = (await (await api("/api/v1/orders", { headers })).json()) as { orders: Order[] };
-		expect(list.orders).toHaveLength(1);
+describe("POST /api/v1/orders with an Idempotency-Key", () => {
+	describe("happy", () => {
+		it("replays the first response for the same key and body, placing one order", async () => {
+			const { headers } = await signUp();
+			const keyed = { ...headers, "Idempotency-Key": "order-2026-001" };
+			const first = await placeOrder(keyed);
+			const again = await placeOrder(keyed);
+			expect(again.res.status).toBe(201);
+			expect(again.res.headers.get("idempotent-replayed")).toBe("true");
+			expect(again.res.headers.get("location")).toBe(first.res.headers.get("location"));
+			expect(again.order).toEqual(first.order);
+			expect((await listOrders(headers)).orders).toHaveLength(1);
+		});
+
+		it("places one order for concurrent retries", async () => {
+			const { headers } = await signUp();
+			const keyed = { ...headers, "Idempotency-Key": "concurrent" };
+			const results = await Promise.all(Array.from({ length: 10 }, () => placeOrder(keyed)));
+			expect(new Set(results.map(({ order }) => order.id)).size).toBe(1);
+			expect((await listOrders(headers)).orders).toHaveLength(1);
+		});
 	});
 
-	it("places one order for concurrent retries", async () => {
-		const { headers } = await signUp();
-		const keyed = { ...headers, "Idempotency-Key": "concurrent" };
-		const results = await Promise.all(Array.from({ length: 10 }, () => placeOrder(keyed)));
-		expect(new Set(results.map(({ order }) => order.id)).size).toBe(1);
-		const list = (await (await api("/api/v1/orders", { headers })).json()) as { orders: Order[] };
-		expect(list.orders).toHaveLength(1);
+	describe("errors", () => {
+		it("is 422 for the same key with another body", async () => {
+			const { headers } = await signUp();
+			const keyed = { ...headers, "Idempotency-Key": "k-1" };
+			await placeOrder(keyed);
+			const res = await postJson(
+				"/api/v1/orders",
+				{ items: [{ sku: "other", quantity: 1 }] },
+				keyed,
+			);
+			await expectProblem(res, 422);
+		});
+
+		it("is 400 when longer than 255 characters", async () => {
+			const { headers } = await signUp();
+			const res = await postJson(
+				"/api/v1/orders",
+				{ items },
+				{ ...headers, "Idempotency-Key": "k".repeat(256) },
+			);
+			await expectProblem(res, 400);
+		});
 	});
 
-	it("is 422 for the same key with another body", async () => {
-		const { headers } = await signUp();
-		const keyed = { ...headers, "Idempotency-Key": "k-1" };
-		await placeOrder(keyed);
-		const res = await postJson("/api/v1/orders", { items: [{ sku: "other", quantity: 1 }] }, keyed);
-		await expectProblem(res, 422);
-	});
-
-	it("is scoped to the user: another user's same key places their own order", async () => {
-		const alice = await signUp();
-		const bob = await signUp();
-		const a = await placeOrder({ ...alice.headers, "Idempotency-Key": "shared" });
-		const b = await placeOrder({ ...bob.headers, "Idempotency-Key": "shared" });
-		expect(b.res.headers.get("idempotent-replayed")).toBeNull();
-		expect(b.order.id).not.toBe(a.order.id);
-		expect(b.order.userId).toBe(bob.user.id);
-	});
-
-	it("is 400 when longer than 255 characters", async () => {
-		const { headers } = await signUp();
-		const res = await postJson(
-			"/api/v1/orders",
-			{ items },
-			{ ...headers, "Idempotency-Key": "k".repeat(256) },
-		);
-		await expectProblem(res, 400);
+	describe("security", () => {
+		it("is scoped to the user: another user's same key places their own order", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			const a = await placeOrder({ ...alice.headers, "Idempotency-Key": "shared" });
+			const b = await placeOrder({ ...bob.headers, "Idempotency-Key": "shared" });
+			expect(b.res.headers.get("idempotent-replayed")).toBeNull();
+			expect(b.order.id).not.toBe(a.order.id);
+			expect(b.order.userId).toBe(bob.user.id);
+		});
 	});
 });
 
 describe("GET /api/v1/orders", () => {
-	it("happy: lists the caller's orders newest first, in pages", async () => {
-		const { headers } = await signUp();
-		const placed: string[] = [];
-		for (const sku of ["a", "b", "c"]) {
-			placed.push((await placeOrder(headers, { items: [{ sku, quantity: 1 }] })).order.id);
-		}
-		const first = (await (await api("/api/v1/orders?limit=2", { headers })).json()) as {
-			orders: Order[];
-			nextCursor: string;
-		};
-		expect(first.orders.map((o) => o.id)).toEqual([placed[2], placed[1]]);
-		const rest = await api(
-			`/api/v1/orders?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`,
-			{
+	describe("happy", () => {
+		it("lists the caller's orders newest first, in pages", async () => {
+			const { headers } = await signUp();
+			const placed: string[] = [];
+			for (const sku of ["a", "b", "c"]) {
+				placed.push((await placeOrder(headers, { items: [{ sku, quantity: 1 }] })).order.id);
+			}
+			const first = await listOrders(headers, "?limit=2");
+			expect(first.orders.map((o) => o.id)).toEqual([placed[2], placed[1]]);
+			const rest = await listOrders(
 				headers,
-			},
-		);
-		expect(await rest.json()).toEqual({
-			orders: [expect.objectContaining({ id: placed[0] })],
-			nextCursor: null,
+				`?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? "")}`,
+			);
+			expect(rest).toEqual({
+				orders: [expect.objectContaining({ id: placed[0] })],
+				nextCursor: null,
+			});
+		});
+
+		it("defaults to 20 orders a page", async () => {
+			const { headers } = await signUp();
+			for (let n = 0; n < 21; n++) await placeOrder(headers);
+			const page = await listOrders(headers);
+			expect(page.orders).toHaveLength(20);
+			expect(page.nextCursor).not.toBeNull();
 		});
 	});
 
-	it("happy: defaults to 20 orders a page", async () => {
-		const { headers } = await signUp();
-		for (let n = 0; n < 21; n++) await placeOrder(headers);
-		const page = (await (await api("/api/v1/orders", { headers })).json()) as {
-			orders: Order[];
-			nextCursor: string | null;
-		};
-		expect(page.orders).toHaveLength(20);
-		expect(page.nextCursor).not.toBeNull();
+	describe("errors", () => {
+		it.each(["limit=0", "limit=101", "limit=abc", "cursor=bm9wZQ"])(
+			"is 400 for %s",
+			async (query) => {
+				const { headers } = await signUp();
+				await expectProblem(await api(`/api/v1/orders?${query}`, { headers }), 400);
+			},
+		);
 	});
 
-	it.each(["limit=0", "limit=101", "limit=abc", "cursor=bm9wZQ"])(
-		"errors: is 400 for %s",
-		async (query) => {
-			const { headers } = await signUp();
-			await expectProblem(await api(`/api/v1/orders?${query}`, { headers }), 400);
-		},
-	);
-
-	it("security: never shows another user's orders", async () => {
-		const alice = await signUp();
-		const bob = await signUp();
-		await placeOrder(alice.headers);
-		expect(await (await api("/api/v1/orders", { headers: bob.headers })).json()).toEqual({
-			orders: [],
-			nextCursor: null,
+	describe("security", () => {
+		it("never shows another user's orders", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			await placeOrder(alice.headers);
+			expect(await listOrders(bob.headers)).toEqual({ orders: [], nextCursor: null });
 		});
 	});
 });
 
 describe("GET /api/v1/orders/{id}", () => {
-	it("happy: is the order", async () => {
-		const { headers } = await signUp();
-		const { order } = await placeOrder(headers);
-		const res = await api(`/api/v1/orders/${order.id}`, { headers });
-		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual(order);
+	describe("happy", () => {
+		it("is the order", async () => {
+			const { headers } = await signUp();
+			const { order } = await placeOrder(headers);
+			const res = await api(`/api/v1/orders/${order.id}`, { headers });
+			expect(res.status).toBe(200);
+			expect(await res.json()).toEqual(order);
+		});
 	});
 
-	it("errors: is 404 for an unknown id and 400 for a malformed one", async () => {
-		const { headers } = await signUp();
-		await expectProblem(await api(`/api/v1/orders/${crypto.randomUUID()}`, { headers }), 404);
-		await expectProblem(await api("/api/v1/orders/not-an-id", { headers }), 400);
+	describe("errors", () => {
+		it("is 404 for an unknown id and 400 for a malformed one", async () => {
+			const { headers } = await signUp();
+			await expectProblem(await api(`/api/v1/orders/${crypto.randomUUID()}`, { headers }), 404);
+			await expectProblem(await api("/api/v1/orders/not-an-id", { headers }), 400);
+		});
 	});
 
-	it("security: is 404 for another user's order and 401 without a token", async () => {
-		const alice = await signUp();
-		const bob = await signUp();
-		const { order } = await placeOrder(alice.headers);
-		await expectProblem(await api(`/api/v1/orders/${order.id}`, { headers: bob.headers }), 404);
-		await expectProblem(await api(`/api/v1/orders/${order.id}`), 401);
+	describe("security", () => {
+		it("is 404 for another user's order and 401 without a token", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			const { order } = await placeOrder(alice.headers);
+			await expectProblem(await api(`/api/v1/orders/${order.id}`, { headers: bob.headers }), 404);
+			await expectProblem(await api(`/api/v1/orders/${order.id}`), 401);
+		});
 	});
 });
 
@@ -196,28 +220,34 @@ describe("POST /api/v1/orders/{id}/cancel", () => {
 	const cancel = (id: string, headers: Record<string, string>) =>
 		api(`/api/v1/orders/${id}/cancel`, { method: "POST", headers });
 
-	it("happy: cancels once (200), then 409", async () => {
-		const { headers } = await signUp();
-		const { order } = await placeOrder(headers);
-		const res = await cancel(order.id, headers);
-		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual({ ...order, status: "cancelled" });
-		await expectProblem(await cancel(order.id, headers), 409);
-		const read = await api(`/api/v1/orders/${order.id}`, { headers });
-		expect(await read.json()).toMatchObject({ status: "cancelled" });
+	describe("happy", () => {
+		it("cancels once (200), then 409", async () => {
+			const { headers } = await signUp();
+			const { order } = await placeOrder(headers);
+			const res = await cancel(order.id, headers);
+			expect(res.status).toBe(200);
+			expect(await res.json()).toEqual({ ...order, status: "cancelled" });
+			await expectProblem(await cancel(order.id, headers), 409);
+			const read = await api(`/api/v1/orders/${order.id}`, { headers });
+			expect(await read.json()).toMatchObject({ status: "cancelled" });
+		});
 	});
 
-	it("errors: is 404 for an unknown order", async () => {
-		const { headers } = await signUp();
-		await expectProblem(await cancel(crypto.randomUUID(), headers), 404);
+	describe("errors", () => {
+		it("is 404 for an unknown order", async () => {
+			const { headers } = await signUp();
+			await expectProblem(await cancel(crypto.randomUUID(), headers), 404);
+		});
 	});
 
-	it("security: cannot cancel another user's order", async () => {
-		const alice = await signUp();
-		const bob = await signUp();
-		const { order } = await placeOrder(alice.headers);
-		await expectProblem(await cancel(order.id, bob.headers), 404);
-		const read = await api(`/api/v1/orders/${order.id}`, { headers: alice.headers });
-		expect(await read.json()).toMatchObject({ status: "created" });
+	describe("security", () => {
+		it("cannot cancel another user's order", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			const { order } = await placeOrder(alice.headers);
+			await expectProblem(await cancel(order.id, bob.headers), 404);
+			const read = await api(`/api/v1/orders/${order.id}`, { headers: alice.headers });
+			expect(await read.json()).toMatchObject({ status: "created" });
+		});
 	});
 });

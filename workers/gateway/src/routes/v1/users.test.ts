@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	api,
@@ -8,7 +8,7 @@ import {
 	postJson,
 	signUp,
 	uniqueName,
-} from "../../../../../test/gateway";
+} from "../../../../../test/requests";
 
 describe("POST /api/v1/users", () => {
 	describe("happy", () => {
@@ -112,36 +112,42 @@ describe("POST /api/v1/users", () => {
 });
 
 describe("GET /api/v1/users/me", () => {
-	it("happy: is the token's user", async () => {
-		const { user, headers } = await signUp();
-		const res = await api("/api/v1/users/me", { headers });
-		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual(user);
-	});
-
-	it("happy: takes the scheme name in any case", async () => {
-		const { token } = await signUp();
-		const res = await api("/api/v1/users/me", { headers: { Authorization: `bearer ${token}` } });
-		expect(res.status).toBe(200);
-	});
-
-	it("errors: is 401 without a token or with a malformed one", async () => {
-		await expectProblem(await api("/api/v1/users/me"), 401);
-		const res = await api("/api/v1/users/me", { headers: bearer("not-a-jwt") });
-		expect(res.headers.get("www-authenticate")).toContain("Bearer");
-		await expectProblem(res, 401);
-	});
-
-	it("security: is 401 for a token whose signature was tampered with", async () => {
-		const { token } = await signUp();
-		const [header, , signature] = token.split(".");
-		const forged = btoa(JSON.stringify({ sub: "1", iss: "gateway", aud: "api", exp: 9e9 }))
-			.replace(/=+$/, "")
-			.replace(/\+/g, "-")
-			.replace(/\//g, "_");
-		const res = await api("/api/v1/users/me", {
-			headers: bearer(`${header}.${forged}.${signature}`),
+	describe("happy", () => {
+		it("is the token's user", async () => {
+			const { user, headers } = await signUp();
+			const res = await api("/api/v1/users/me", { headers });
+			expect(res.status).toBe(200);
+			expect(await res.json()).toEqual(user);
 		});
-		await expectProblem(res, 401);
+
+		it("takes the scheme name in any case", async () => {
+			const { token } = await signUp();
+			const res = await api("/api/v1/users/me", { headers: { Authorization: `bearer ${token}` } });
+			expect(res.status).toBe(200);
+		});
+	});
+
+	describe("errors", () => {
+		it("is 401 without a token or with a malformed one", async () => {
+			await expectProblem(await api("/api/v1/users/me"), 401);
+			const res = await api("/api/v1/users/me", { headers: bearer("not-a-jwt") });
+			expect(res.headers.get("www-authenticate")).toContain("Bearer");
+			await expectProblem(res, 401);
+		});
+	});
+
+	describe("security", () => {
+		it("is 401 for a token whose signature was tampered with", async () => {
+			const { token } = await signUp();
+			const [header, , signature] = token.split(".");
+			const forged = btoa(JSON.stringify({ sub: "1", iss: "gateway", aud: "api", exp: 9e9 }))
+				.replace(/=+$/, "")
+				.replace(/\+/g, "-")
+				.replace(/\//g, "_");
+			const res = await api("/api/v1/users/me", {
+				headers: bearer(`${header}.${forged}.${signature}`),
+			});
+			await expectProblem(res, 401);
+		});
 	});
 });

@@ -1,6 +1,9 @@
-import { env, SELF } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 
-/** Helpers for the gateway's integration tests, which go through SELF.fetch. */
+/**
+ * Request and login fixtures for the gateway's tests, which go through the
+ * gateway's own fetch handler with the real user and order workers behind it.
+ */
 
 let names = 0;
 /** A username no other test in this file uses. */
@@ -10,7 +13,7 @@ export function uniqueName(prefix = "user"): string {
 }
 
 export function api(path: string, init: RequestInit = {}): Promise<Response> {
-	return SELF.fetch(`http://localhost${path}`, init);
+	return exports.default.fetch(`http://localhost${path}`, init);
 }
 
 export function postJson(
@@ -59,9 +62,9 @@ export async function expectProblem(res: Response, status: number) {
 export function envWithBroken(
 	binding: "USER_SERVICE" | "ORDER_SERVICE",
 	failure: "throws" | "hangs",
-): typeof env {
+): Env {
 	const method = () =>
 		failure === "throws" ? Promise.reject(new Error("connection reset")) : new Promise(() => {});
 	const stub = new Proxy({}, { get: () => method });
-	return { ...env, [binding]: stub as (typeof env)[typeof binding] };
+	return { ...env, [binding]: stub as Env[typeof binding] };
 }

@@ -1,0 +1,171 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { testCall } from "../../../../test/call-context";
+import { api } from "../../../../test/requests";
+import { unwrap } from "../../../../test/unwrap";
+import { createApp } from "../app";
+
+// The tutorial's curl walkthrough, through the gateway with the real user and
+// order workers behind it.
+const post = (path: string, body: unknown, contentType = "application/json") =>
+	api(path, {
+		method: "POST",
+		headers: { "Content-Type": contentType },
+		body: typeof body === "string" ? body : JSON.stringify(body),
+	});
+
+const register = (username: string, password = "pass123") =>
+	post("/register", { username, password });
+
+async function userIdOf(username: string): Promise<number> {
+	const row = await env.TEST_USERS_DB.prepare("SELECT id FROM users WHERE username = ?")
+		.bind(username)
+		.first<{ id: number }>();
+	if (!row) throw new Error(`no user ${username}`);
+	return row.id;
+}
+
+describe("POST /register", () => {
+	describe("happy", () => {
+		it("creates a user: 201 with the tutorial's body", async () => {
+			const res = await register("alice");
+			expect(res.status).toBe(201);
+			expect(await res.text()).toBe('{"message":"User created"}');
+		});
+	});
+
+	describe("errors", () => {
+		it("refuses a taken username, in any case: 409", async () => {
+			await register("bob");
+			for (const name of ["bob", "BOB"]) {
+				const res = await register(name);
+				expect(res.status).toBe(409);
+				expect(await res.text()).toBe('{"message":"Username already exists"}');
+			}
+		});
+
+		it.each([
+			["a missing password", { username: "carol" }],
+			["a missing username", { password: "pass123" }],
+			["an empty password", { username: "carol", password: "" }],
+			["a non-string username", { username: 7, password: "pass123" }],
+			["a JSON array", ["carol", "pass123"]],
+			["malformed JSON", "{"],
+		])("answers %s with the tutorial's 400", async (_case, body) => {
+			const res = await post("/register", body);
+			expect(res.status).toBe(400);
+			expect(await res.text()).toBe('{"message":"Bad Request: Missing username or password"}');
+		});
+
+		it("answers a body that is not JSON with the tutorial's 400", async () => {
+			const res = await post("/register", "username=carol&password=pass123", "text/plain");
+			expect(res.status).toBe(400);
+		});
+	});
+
+	describe("security", () => {
+		it("stores a salted PBKDF2 hash, never the password", async () => {
+			await register("dave", "s3cret-pass");
+			const row = await env.TEST_USERS_DB.prepare(
+				"SELECT * FROM users WHERE username = 'dave'",
+			).first();
+			expect(JSON.stringify(row)).not.toContain("s3cret-pass");
+			expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+		});
+	});
+});
+
+describe("GET /validate_user/<id>", () => {
+	describe("happy", () => {
+		it("is 200 for an existing user", async () => {
+			await register("erin");
+			const res = await api(`/validate_user/${await userIdOf("erin")}`);
+			expect(res.status).toBe(200);
+			expect(await res.text()).toBe('{"message":"User is valid"}');
+		});
+	});
+
+	describe("errors", () => {
+		it.each(["999", "0", "99999999999999999999", "abc", "-1"])("is 404 for %s", async (id) => {
+			const res = await api(`/validate_user/${id}`);
+			expect(res.status).toBe(404);
+			expect(await res.text()).toBe('{"error":"User not found"}');
+		});
+	});
+});
+
+describe("POST /create_order", () => {
+	describe("happy", () => {
+		it("creates an order in the user's Durable Object as {sku, quantity: 1}", async () => {
+			await register("frank");
+			const userId = await userIdOf("frank");
+			const res = await post("/create_order", { user_id: userId, items: ["item1", "item2"] });
+			expect(res.status).toBe(201);
+			expect(await res.text()).toBe('{"message":"Order created"}');
+
+			const page = unwrap(await env.ORDER_SERVICE.listOrders(testCall(), userId, { limit: 10 }));
+			expect(page.orders).toEqual([
+				expect.objectContaining({
+					userId,
+					status: "created",
+					items: [
+						{ sku: "item1", quantity: 1 },
+						{ sku: "item2", quantity: 1 },
+					],
+				}),
+			]);
+		});
+	});
+
+	describe("errors", () => {
+		it.each([999, 0, -1])("is 401 for unknown user %s", async (userId) => {
+			const res = await post("/create_order", { user_id: userId, items: ["item1"] });
+			expect(res.status).toBe(401);
+			expect(await res.text()).toBe('{"error":"Invalid user"}');
+		});
+
+		it.each([
+			["no user_id", { items: ["item1"] }],
+			["no items", { user_id: 1 }],
+			["a string user_id", { user_id: "1", items: ["item1"] }],
+			["a fractional user_id", { user_id: 1.5, items: ["item1"] }],
+			["a user_id beyond 2^53", { user_id: 2 ** 60, items: ["item1"] }],
+			["items that are not strings", { user_id: 1, items: [1] }],
+			["an empty items list", { user_id: 1, items: [] }],
+			["an empty item name", { user_id: 1, items: [""] }],
+			["101 items", { user_id: 1, items: Array.from({ length: 101 }, () => "x") }],
+			["malformed JSON", "{"],
+		])("is 400, not 500, for %s", async (_case, body) => {
+			const res = await post("/create_order", body);
+			expect(res.status).toBe(400);
+			expect(await res.json()).toEqual({ error: expect.stringMatching(/^Bad Request/) });
+		});
+
+		it("is 400 for a body that is not JSON", async () => {
+			const res = await post("/create_order", "user_id=1", "application/x-www-form-urlencoded");
+			expect(res.status).toBe(400);
+		});
+	});
+});
+
+describe("SEED_ROUTES", () => {
+	describe("security", () => {
+		it("hides the tutorial routes unless it is on", async () => {
+			const app = createApp();
+			const off = { ...env, SEED_ROUTES: "off" as const };
+			for (const [path, init] of [
+				["/register", { method: "POST", body: '{"username":"x","password":"y"}' }],
+				["/validate_user/1", {}],
+				["/create_order", { method: "POST", body: '{"user_id":1,"items":["a"]}' }],
+			] as const) {
+				const res = await app.request(
+					path,
+					{ ...init, headers: { "Content-Type": "application/json" } },
+					off,
+				);
+				expect(res.status).toBe(404);
+				expect(res.headers.get("content-type")).toBe("application/problem+json");
+			}
+		});
+	});
+});
