@@ -2,7 +2,29 @@
 // :8787 (extra arguments go to wrangler, e.g. `npm run dev -- --port 9000`).
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
+
+const args = process.argv.slice(2);
+
+// wrangler dev quietly moves to another port when the one asked for is busy
+// (usually by an earlier `npm run dev`), and the walkthrough's URLs would then
+// reach the old session. Refuse instead, and say why.
+const portArg = args.findIndex((arg) => arg === "--port" || arg.startsWith("--port="));
+const port = Number(
+	portArg === -1 ? 8787 : (args[portArg].split("=")[1] ?? args[portArg + 1] ?? Number.NaN),
+);
+const free = await new Promise((resolve) => {
+	const probe = createServer()
+		.once("error", () => resolve(false))
+		.listen(port, () => probe.close(() => resolve(true)));
+});
+if (!free) {
+	console.error(
+		`Port ${port} is in use, perhaps by another \`npm run dev\`. Stop that one, or choose another port: npm run dev -- --port 9000`,
+	);
+	process.exit(1);
+}
 
 // Local state lives under the first config's folder (the root), so the
 // migrations must be applied to the same place. PERSIST_TO moves it (the
@@ -46,7 +68,7 @@ const dev = spawnWrangler([
 	workerConfigs.order,
 	"--persist-to",
 	PERSIST_TO,
-	...process.argv.slice(2),
+	...args,
 ]);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 	process.on(signal, () => dev.kill(signal));
