@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run smoke`: what a person does after cloning. Starts `npm run dev` with
 # empty state, times it until it serves, runs the tutorial's curl walkthrough
-# verbatim and the API v1 flow, restarts, and checks that the orders survived.
+# verbatim and the API v1 flow, waits for the notifications the tasks queue
+# records, restarts, and checks that the orders survived.
 # Uses port 8787 (the walkthrough's) unless PORT is set; talks only to localhost.
 set -euo pipefail
 PORT=${PORT:-8787}
@@ -79,6 +80,20 @@ AUTH="Authorization: Bearer $TOKEN"
 expect 201 '*' -- -X POST "$BASE/api/v1/orders" -H "$AUTH" -H 'Content-Type: application/json' -d '{"items":[{"sku":"book-1","quantity":2}]}'
 expect 200 '*' -- "$BASE/health"
 before=$(curl -s "$BASE/api/v1/orders" -H "$AUTH")
+
+echo "== notifications through the tasks queue, within 5 s, each once"
+# alice: her welcome and a confirmation for each of her two orders.
+deadline=$((SECONDS + 5))
+until [[ $(curl -s "$BASE/api/v1/users/me/notifications" -H "$AUTH" | grep -o '"kind"' | wc -l) -ge 3 ]] || ((SECONDS >= deadline)); do
+	sleep 0.2
+done
+notifications=$(curl -s "$BASE/api/v1/users/me/notifications" -H "$AUTH")
+if [[ $(grep -o '"kind":"welcome"' <<<"$notifications" | wc -l) -eq 1 &&
+	$(grep -o '"kind":"order_confirmation"' <<<"$notifications" | wc -l) -eq 2 ]]; then
+	pass "alice has 1 welcome and 2 order confirmations"
+else
+	fail "alice's notifications after 5 s: $notifications"
+fi
 
 echo "== restart: orders survive"
 stop

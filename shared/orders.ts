@@ -36,13 +36,7 @@ export const OrderPageSchema = z
 	.object({ orders: z.array(OrderSchema), nextCursor: z.string().nullable() })
 	.meta({ id: "OrderPage" });
 
-export const PageRequestSchema = z.object({
-	limit: z.coerce.number().int().min(1).max(100).default(20),
-	cursor: z.string().min(1).max(256).optional(),
-});
-
 export type OrderPage = z.infer<typeof OrderPageSchema>;
-export type PageRequest = z.infer<typeof PageRequestSchema>;
 
 export interface CreatedOrder {
 	order: Order;

@@ -114,6 +114,13 @@ export function problemResponses(...statuses: ProblemStatus[]) {
 	);
 }
 
+/** A list's `cursor` that the list did not issue (or another list did). */
+export function unknownCursor(): ApiError {
+	return new ApiError("validation_failed", "The cursor is not one this API issued", {
+		errors: [{ path: "cursor", message: "unknown cursor" }],
+	});
+}
+
 /** The validation hook for strict routes: a 400 problem listing every invalid field. */
 export function rejectInvalid(result: { success: true } | { success: false; error: z.ZodError }) {
 	if (result.success) return;

@@ -1,13 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { toHex } from "../../../shared/hex";
 import { loggedCall } from "../../../shared/log";
-import type {
-	CreatedOrder,
-	Order,
-	OrderItem,
-	OrderPage,
-	PageRequest,
-} from "../../../shared/orders";
+import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
+import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, type Result, released } from "../../../shared/rpc";
 
 export { OrderBook } from "./order-book";
@@ -43,7 +38,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return released(await this.book(userId).create(userId, items, idempotency));
+			return released(await this.book(userId).create(call, userId, items, idempotency));
 		});
 	}
 

@@ -1,17 +1,35 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { drizzle } from "drizzle-orm/durable-sqlite";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { testCall } from "../../../test/call-context";
 import { unwrap } from "../../../test/unwrap";
+import * as schema from "./db/schema";
+import type { OrderBook } from "./order-book";
 
 const items = (sku: string) => [{ sku, quantity: 1 }];
 const key = (k: string, fingerprint = "f1") => ({ key: k, fingerprint });
+const call = testCall();
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
+
+/** The user's outbox rows, read inside their Durable Object. */
+function outboxOf(user: string) {
+	return runInDurableObject(env.ORDER_BOOK.getByName(user), (_book, state) =>
+		drizzle(state.storage, { schema }).select().from(schema.outbox).all(),
+	);
+}
 
 describe("OrderBook.create", () => {
 	describe("happy", () => {
 		it("keeps every one of many concurrent orders, each once", async () => {
 			const book = env.ORDER_BOOK.getByName("7");
 			const created = await Promise.all(
-				Array.from({ length: 50 }, async (_, n) => unwrap(await book.create(7, items(`sku-${n}`)))),
+				Array.from({ length: 50 }, async (_, n) =>
+					unwrap(await book.create(call, 7, items(`sku-${n}`))),
+				),
 			);
 			const ids = new Set(created.map(({ order }) => order.id));
 			expect(ids.size).toBe(50);
@@ -22,7 +40,7 @@ describe("OrderBook.create", () => {
 
 		it("keeps orders after the object is restarted", async () => {
 			const book = env.ORDER_BOOK.getByName("10");
-			const { order } = unwrap(await book.create(10, items("durable")));
+			const { order } = unwrap(await book.create(call, 10, items("durable")));
 			// A fresh instance over the same storage, as after eviction or a deploy.
 			await evictDurableObject(book);
 			expect(await env.ORDER_BOOK.getByName("10").get(order.id)).toEqual(order);
@@ -34,8 +52,8 @@ describe("OrderBook.create with an Idempotency-Key", () => {
 	describe("happy", () => {
 		it("replays the first response for a retry, placing one order", async () => {
 			const book = env.ORDER_BOOK.getByName("11");
-			const first = unwrap(await book.create(11, items("a"), key("k1")));
-			const retry = unwrap(await book.create(11, items("a"), key("k1")));
+			const first = unwrap(await book.create(call, 11, items("a"), key("k1")));
+			const retry = unwrap(await book.create(call, 11, items("a"), key("k1")));
 			expect(first.replayed).toBe(false);
 			expect(retry).toEqual({ order: first.order, replayed: true });
 			expect(unwrap(await book.list({ limit: 10 })).orders).toHaveLength(1);
@@ -44,7 +62,9 @@ describe("OrderBook.create with an Idempotency-Key", () => {
 		it("places one order for many concurrent retries", async () => {
 			const book = env.ORDER_BOOK.getByName("12");
 			const results = await Promise.all(
-				Array.from({ length: 20 }, async () => unwrap(await book.create(12, items("a"), key("k")))),
+				Array.from({ length: 20 }, async () =>
+					unwrap(await book.create(call, 12, items("a"), key("k"))),
+				),
 			);
 			expect(new Set(results.map(({ order }) => order.id)).size).toBe(1);
 			expect(results.filter(({ replayed }) => !replayed)).toHaveLength(1);
@@ -53,17 +73,19 @@ describe("OrderBook.create with an Idempotency-Key", () => {
 
 		it("replays the first response even after the order was cancelled", async () => {
 			const book = env.ORDER_BOOK.getByName("14");
-			const first = unwrap(await book.create(14, items("a"), key("k")));
+			const first = unwrap(await book.create(call, 14, items("a"), key("k")));
 			await book.cancel(first.order.id);
-			expect(unwrap(await book.create(14, items("a"), key("k"))).order.status).toBe("created");
+			expect(unwrap(await book.create(call, 14, items("a"), key("k"))).order.status).toBe(
+				"created",
+			);
 		});
 	});
 
 	describe("errors", () => {
 		it("refuses the same key with another body", async () => {
 			const book = env.ORDER_BOOK.getByName("13");
-			await book.create(13, items("a"), key("k", "f1"));
-			expect(await book.create(13, items("b"), key("k", "f2"))).toEqual({
+			await book.create(call, 13, items("a"), key("k", "f1"));
+			expect(await book.create(call, 13, items("b"), key("k", "f2"))).toEqual({
 				ok: false,
 				error: "idempotency_key_reused",
 			});
@@ -75,7 +97,7 @@ describe("OrderBook.cancel", () => {
 	describe("happy", () => {
 		it("cancels an order", async () => {
 			const book = env.ORDER_BOOK.getByName("15");
-			const { order } = unwrap(await book.create(15, items("a")));
+			const { order } = unwrap(await book.create(call, 15, items("a")));
 			expect(unwrap(await book.cancel(order.id)).status).toBe("cancelled");
 		});
 	});
@@ -83,10 +105,75 @@ describe("OrderBook.cancel", () => {
 	describe("errors", () => {
 		it("reports an order already cancelled, and one it does not hold", async () => {
 			const book = env.ORDER_BOOK.getByName("16");
-			const { order } = unwrap(await book.create(16, items("a")));
+			const { order } = unwrap(await book.create(call, 16, items("a")));
 			await book.cancel(order.id);
 			expect(await book.cancel(order.id)).toEqual({ ok: false, error: "already_cancelled" });
 			expect(await book.cancel(crypto.randomUUID())).toEqual({ ok: false, error: "not_found" });
+		});
+	});
+});
+
+describe("OrderBook's outbox", () => {
+	describe("happy", () => {
+		it("writes each new order's order.created event with it, and the alarm sends it", async () => {
+			const book = env.ORDER_BOOK.getByName("20");
+			const { order } = unwrap(await book.create(call, 20, items("a")));
+			const [row] = await outboxOf("20");
+			expect(row?.event).toEqual({
+				type: "order.created",
+				eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+				occurredAt: order.createdAt,
+				userId: 20,
+				orderId: order.id,
+				requestId: call.requestId,
+				traceparent: call.traceparent,
+			});
+			await vi.waitFor(async () => expect((await outboxOf("20"))[0]?.sentAt).toBeInstanceOf(Date));
+		});
+	});
+
+	describe("errors", () => {
+		it("keeps an event the queue refused and sends it on a later alarm, once", async () => {
+			const send = vi.spyOn(env.TASKS, "sendBatch");
+			send.mockRejectedValueOnce(new Error("queue unavailable"));
+			const book = env.ORDER_BOOK.getByName("21");
+			const { order } = unwrap(await book.create(call, 21, items("a")));
+
+			await vi.waitFor(() => expect(send).toHaveBeenCalledOnce());
+			expect((await outboxOf("21"))[0]?.sentAt).toBeNull();
+			expect(await runDurableObjectAlarm(book)).toBe(true);
+
+			expect((await outboxOf("21"))[0]?.sentAt).toBeInstanceOf(Date);
+			expect(send).toHaveBeenCalledTimes(2);
+			expect(send.mock.calls[1]?.[0]).toEqual([
+				{ body: expect.objectContaining({ orderId: order.id }), contentType: "json" },
+			]);
+			expect(await runDurableObjectAlarm(book)).toBe(false);
+		});
+
+		it("stores neither the order nor its event when the event cannot be written", async () => {
+			const book = env.ORDER_BOOK.getByName("23");
+			await runInDurableObject(book, (_book, state) => {
+				state.storage.sql.exec(
+					"CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END",
+				);
+			});
+			const send = vi.spyOn(env.TASKS, "sendBatch");
+			await runInDurableObject(book, (instance: OrderBook) => {
+				expect(() => instance.create(call, 23, items("a"))).toThrow(/outbox unavailable/);
+			});
+			expect(unwrap(await book.list({ limit: 10 })).orders).toEqual([]);
+			expect(await outboxOf("23")).toEqual([]);
+			expect(await runDurableObjectAlarm(book)).toBe(false);
+			expect(send).not.toHaveBeenCalled();
+		});
+
+		it("writes no event for a replayed create or a refused one", async () => {
+			const book = env.ORDER_BOOK.getByName("22");
+			await book.create(call, 22, items("a"), key("k", "f1"));
+			await book.create(call, 22, items("a"), key("k", "f1"));
+			await book.create(call, 22, items("b"), key("k", "f2"));
+			expect(await outboxOf("22")).toHaveLength(1);
 		});
 	});
 });

@@ -1,14 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import type {
-	CreatedOrder,
-	Order,
-	OrderItem,
-	OrderPage,
-	PageRequest,
-} from "../../../shared/orders";
-import { fail, ok, type Result } from "../../../shared/rpc";
+import type { OrderCreated } from "../../../shared/events";
+import { logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
+import type { PageRequest } from "../../../shared/pagination";
+import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
@@ -20,6 +17,7 @@ import {
 	type OrdersDb,
 	rememberIdempotentResponse,
 } from "./orders";
+import { addEvent, markSent, pendingEvents, SEND_BATCH } from "./outbox";
 
 export interface Idempotency {
 	key: string;
@@ -27,14 +25,24 @@ export interface Idempotency {
 	fingerprint: string;
 }
 
+/** Milliseconds before the next try after `failures` failed sends in a row: 1, 2, 4 ... 60 s. */
+function resendDelayMs(failures: number): number {
+	return Math.min(60_000, 1000 * 2 ** (failures - 1));
+}
+
 /**
  * One user's orders. A Durable Object runs one request at a time against its
  * own SQLite, and these methods never await, so each runs as one transaction:
  * concurrent creates, retries and cancels for a user cannot interleave, and
  * every acknowledged write is durable before the response leaves.
+ *
+ * Each new order's order.created event is written in the same transaction,
+ * to the outbox; the alarm sends it to the tasks queue afterwards, and keeps
+ * trying until the queue takes it.
  */
 export class OrderBook extends DurableObject<Env> {
 	private readonly db: OrdersDb;
+	private failedSends = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -43,12 +51,13 @@ export class OrderBook extends DurableObject<Env> {
 	}
 
 	create(
+		cause: CallContext,
 		userId: number,
 		items: OrderItem[],
 		idempotency?: Idempotency,
 	): Result<CreatedOrder, "idempotency_key_reused"> {
 		const now = new Date();
-		return this.ctx.storage.transactionSync(() => {
+		const created = this.ctx.storage.transactionSync(() => {
 			if (idempotency) {
 				const first = findIdempotentResponse(this.db, idempotency.key, now);
 				if (first && first.fingerprint !== idempotency.fingerprint) {
@@ -65,8 +74,25 @@ export class OrderBook extends DurableObject<Env> {
 			if (idempotency) {
 				rememberIdempotentResponse(this.db, { ...idempotency, response: order, createdAt: now });
 			}
+			addEvent(
+				this.db,
+				{
+					type: "order.created",
+					eventId: crypto.randomUUID(),
+					occurredAt: now.toISOString(),
+					userId,
+					orderId: order.id,
+					requestId: cause.requestId,
+					traceparent: cause.traceparent,
+				},
+				now,
+			);
 			return ok({ order, replayed: false });
 		});
+		// Not awaited, so the method stays one synchronous unit: the alarm is
+		// stored with the order before the response leaves (the output gate).
+		if (created.ok && !created.value.replayed) void this.ctx.storage.setAlarm(now.getTime());
+		return created;
 	}
 
 	get(orderId: string): Order | null {
@@ -80,4 +106,42 @@ export class OrderBook extends DurableObject<Env> {
 	cancel(orderId: string): Result<Order, "not_found" | "already_cancelled"> {
 		return this.ctx.storage.transactionSync(() => cancelOrder(this.db, orderId));
 	}
+
+	/** Sends the outbox's pending events; if the queue refuses, tries again later, for as long as it takes. */
+	override async alarm(): Promise<void> {
+		const events = pendingEvents(this.db);
+		if (events.length === 0) return;
+		try {
+			await this.env.TASKS.sendBatch(events.map((body) => ({ body, contentType: "json" })));
+		} catch (error) {
+			this.failedSends += 1;
+			logLine({
+				service: "order",
+				level: "warn",
+				status: "send_failed",
+				pending: events.length,
+				error: safeErrorMessage(error),
+			});
+			await this.ctx.storage.setAlarm(Date.now() + resendDelayMs(this.failedSends));
+			return;
+		}
+		this.failedSends = 0;
+		markSent(
+			this.db,
+			events.map((event) => event.eventId),
+			new Date(),
+		);
+		for (const event of events) logSent(event);
+		if (events.length === SEND_BATCH) await this.ctx.storage.setAlarm(Date.now());
+	}
+}
+
+function logSent(event: OrderCreated): void {
+	logLine({
+		service: "order",
+		requestId: event.requestId,
+		traceId: traceIdOf(event.traceparent),
+		eventId: event.eventId,
+		status: "sent",
+	});
 }

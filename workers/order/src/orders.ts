@@ -1,6 +1,8 @@
 import { desc, eq, lt } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import type { Order, OrderItem, OrderPage, PageRequest } from "../../../shared/orders";
+import { decodeCursor, encodeCursor } from "../../../shared/cursor";
+import type { Order, OrderItem, OrderPage } from "../../../shared/orders";
+import type { PageRequest } from "../../../shared/pagination";
 import { fail, ok, type Result } from "../../../shared/rpc";
 import type * as schema from "./db/schema";
 import { idempotencyKeys, orders } from "./db/schema";
@@ -12,6 +14,9 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 type OrderRow = typeof orders.$inferSelect;
 
+// Names the list in its cursors, so a cursor of another list is refused.
+const CURSOR_LIST = "o";
+
 function toOrder(row: OrderRow): Order {
 	return {
 		id: row.id,
@@ -20,24 +25,6 @@ function toOrder(row: OrderRow): Order {
 		status: row.status,
 		createdAt: row.createdAt.toISOString(),
 	};
-}
-
-/**
- * A cursor is the sequence number of the last order a page showed, in base64
- * so clients pass it back rather than build it. It is not signed and need not
- * be: it only positions a list read from the caller's own Durable Object.
- */
-export function encodeCursor(seq: number): string {
-	return btoa(`o:${seq}`);
-}
-
-export function decodeCursor(cursor: string): number | null {
-	try {
-		const match = /^o:(\d+)$/.exec(atob(cursor));
-		return match?.[1] ? Number(match[1]) : null;
-	} catch {
-		return null;
-	}
 }
 
 export function insertOrder(
@@ -59,7 +46,7 @@ export function findOrder(db: OrdersDb, id: string): Order | null {
 
 /** Newest first. */
 export function listOrders(db: OrdersDb, page: PageRequest): Result<OrderPage, "invalid_cursor"> {
-	const after = page.cursor === undefined ? null : decodeCursor(page.cursor);
+	const after = page.cursor === undefined ? null : decodeCursor(CURSOR_LIST, page.cursor);
 	if (page.cursor !== undefined && after === null) return fail("invalid_cursor");
 	const rows = db
 		.select()
@@ -72,7 +59,7 @@ export function listOrders(db: OrdersDb, page: PageRequest): Result<OrderPage, "
 	const last = shown.at(-1);
 	return ok({
 		orders: shown.map(toOrder),
-		nextCursor: rows.length > page.limit && last ? encodeCursor(last.seq) : null,
+		nextCursor: rows.length > page.limit && last ? encodeCursor(CURSOR_LIST, last.seq) : null,
 	});
 }
 

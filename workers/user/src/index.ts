@@ -1,8 +1,16 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { loggedCall } from "../../../shared/log";
+import type { UserRegistered } from "../../../shared/events";
+import { loggedCall, logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import type { NotificationPage } from "../../../shared/notifications";
+import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import type { NewUser, User } from "../../../shared/users";
+import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
+import { logEmailSender } from "./email";
+import { listNotifications } from "./notifications";
+import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
+import { consumeTasks } from "./tasks";
 import { findCredentials, findUserById, insertUser, usersDb } from "./users";
 
 const SERVICE = "user";
@@ -13,15 +21,23 @@ const SERVICE = "user";
  * method takes the caller's CallContext first.
  */
 export class UserService extends WorkerEntrypoint<Env> {
+	/** Registers a user; its user.registered event is sent once the response has left. */
 	async createUser(call: CallContext, input: NewUser): Promise<Result<User, "username_taken">> {
-		return loggedCall(SERVICE, "createUser", call, async () =>
-			insertUser(usersDb(this.env.DB), {
-				username: input.username,
-				...(input.email === undefined ? {} : { email: input.email }),
-				passwordHash: await hashPassword(input.password),
-				createdAt: new Date(),
-			}),
-		);
+		return loggedCall(SERVICE, "createUser", call, async () => {
+			const created = await insertUser(
+				usersDb(this.env.DB),
+				{
+					username: input.username,
+					...(input.email === undefined ? {} : { email: input.email }),
+					passwordHash: await hashPassword(input.password),
+					createdAt: new Date(),
+				},
+				call,
+			);
+			if (!created.ok) return created;
+			this.ctx.waitUntil(this.publish(created.value.event));
+			return ok(created.value.user);
+		});
 	}
 
 	/**
@@ -53,6 +69,16 @@ export class UserService extends WorkerEntrypoint<Env> {
 		);
 	}
 
+	async listNotifications(
+		call: CallContext,
+		userId: number,
+		page: PageRequest,
+	): Promise<Result<NotificationPage, "invalid_cursor">> {
+		return loggedCall(SERVICE, "listNotifications", call, () =>
+			listNotifications(usersDb(this.env.DB), userId, page),
+		);
+	}
+
 	/** Health check: the database answers. */
 	async ping(call: CallContext): Promise<true> {
 		return loggedCall(SERVICE, "ping", call, async () => {
@@ -60,9 +86,36 @@ export class UserService extends WorkerEntrypoint<Env> {
 			return true as const;
 		});
 	}
+
+	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
+	private async publish(event: UserRegistered): Promise<void> {
+		try {
+			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event], new Date());
+		} catch (error) {
+			logLine({
+				service: SERVICE,
+				level: "warn",
+				requestId: event.requestId,
+				traceId: traceIdOf(event.traceparent),
+				eventId: event.eventId,
+				status: "send_failed",
+				error: safeErrorMessage(error),
+			});
+		}
+	}
 }
 
-// No public URL: anything reaching this worker over HTTP is a mistake.
 export default {
+	// No public URL: anything reaching this worker over HTTP is a mistake.
 	fetch: () => new Response(null, { status: 404 }),
+
+	async queue(batch, env) {
+		const db = usersDb(env.DB);
+		if (batch.queue === DEAD_LETTER_QUEUE) return storeDeadLetters(batch, db);
+		return consumeTasks(batch, { db, sender: logEmailSender, deadLetters: env.DEAD_LETTERS });
+	},
+
+	async scheduled(controller, env) {
+		await relayOutbox(usersDb(env.DB), env.TASKS, new Date(controller.scheduledTime));
+	},
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { testCall } from "../../../test/call-context";
 import { findCredentials, findUserById, insertUser, usernameKey, usersDb } from "./users";
 
 const db = () => usersDb(env.DB);
@@ -10,28 +11,55 @@ const newUser = (username: string, email?: string) => ({
 	createdAt: new Date("2026-01-02T03:04:05.000Z"),
 });
 
+async function insertedUser(username: string, email?: string) {
+	const created = await insertUser(db(), newUser(username, email), testCall());
+	if (!created.ok) throw new Error(`insert ${username}: ${created.error}`);
+	return created.value;
+}
+
+const outboxEvents = async () =>
+	(
+		await env.DB.prepare("SELECT event FROM outbox ORDER BY created_at").all<{ event: string }>()
+	).results.map((row) => JSON.parse(row.event));
+
 describe("insertUser", () => {
 	describe("happy", () => {
 		it("numbers users from 1 in creation order", async () => {
-			const first = await insertUser(db(), newUser("alice"));
-			const second = await insertUser(db(), newUser("bob"));
-			expect(first).toEqual({
-				ok: true,
-				value: { id: 1, username: "alice", createdAt: "2026-01-02T03:04:05.000Z" },
+			const first = await insertedUser("alice");
+			const second = await insertedUser("bob");
+			expect(first.user).toEqual({
+				id: 1,
+				username: "alice",
+				createdAt: "2026-01-02T03:04:05.000Z",
 			});
-			expect(second.ok && second.value.id).toBe(2);
+			expect(second.user.id).toBe(2);
+		});
+
+		it("writes the user.registered event to the outbox with the user, naming the request", async () => {
+			const { user, event } = await insertedUser("frank");
+			expect(event).toEqual({
+				type: "user.registered",
+				eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+				userId: user.id,
+				occurredAt: "2026-01-02T03:04:05.000Z",
+				requestId: testCall().requestId,
+				traceparent: testCall().traceparent,
+			});
+			expect(await outboxEvents()).toContainEqual(event);
 		});
 	});
 
 	describe("errors", () => {
-		it("refuses a username taken in any case, storing nothing and spending no id", async () => {
-			const carol = await insertUser(db(), newUser("Carol"));
-			expect(await insertUser(db(), newUser("cAROL"))).toEqual({
+		it("refuses a username taken in any case: no user, no event, no id spent", async () => {
+			const carol = await insertedUser("Carol");
+			const eventsBefore = await outboxEvents();
+			expect(await insertUser(db(), newUser("cAROL"), testCall())).toEqual({
 				ok: false,
 				error: "username_taken",
 			});
-			const next = await insertUser(db(), newUser("carl"));
-			expect(carol.ok && next.ok && next.value.id - carol.value.id).toBe(1);
+			expect(await outboxEvents()).toEqual(eventsBefore);
+			const next = await insertedUser("carl");
+			expect(next.user.id - carol.user.id).toBe(1);
 			const { count } = (await env.DB.prepare(
 				"SELECT count(*) AS count FROM users WHERE username_key = 'carol'",
 			).first<{ count: number }>()) ?? { count: -1 };
@@ -41,13 +69,8 @@ describe("insertUser", () => {
 
 	describe("security", () => {
 		it("never returns the password hash", async () => {
-			const created = await insertUser(db(), newUser("dave", "dave@example.com"));
-			expect(created.ok && Object.keys(created.value).sort()).toEqual([
-				"createdAt",
-				"email",
-				"id",
-				"username",
-			]);
+			const { user } = await insertedUser("dave", "dave@example.com");
+			expect(Object.keys(user).sort()).toEqual(["createdAt", "email", "id", "username"]);
 		});
 	});
 });
@@ -55,11 +78,10 @@ describe("insertUser", () => {
 describe("findUserById and findCredentials", () => {
 	describe("happy", () => {
 		it("find a stored user by id, and by name in any case with its hash", async () => {
-			const created = await insertUser(db(), newUser("erin"));
-			if (!created.ok) throw new Error("insert failed");
-			expect(await findUserById(db(), created.value.id)).toEqual(created.value);
+			const { user } = await insertedUser("erin");
+			expect(await findUserById(db(), user.id)).toEqual(user);
 			expect(await findCredentials(db(), "ERIN")).toEqual({
-				user: created.value,
+				user,
 				passwordHash: newUser("erin").passwordHash,
 			});
 		});

@@ -1,10 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import { fail, ok, type Result } from "../../../shared/rpc";
+import type { UserRegistered } from "../../../shared/events";
+import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import type { User } from "../../../shared/users";
 import * as schema from "./db/schema";
 
-type UsersDb = DrizzleD1Database<typeof schema>;
+export type UsersDb = DrizzleD1Database<typeof schema>;
 
 export function usersDb(d1: D1Database): UsersDb {
 	return drizzle(d1, { schema });
@@ -30,26 +31,47 @@ export function usernameKey(username: string): string {
 }
 
 /**
- * Inserts the user unless the folded name is taken, in one statement, so
- * concurrent registrations cannot both win. Not `ON CONFLICT DO NOTHING`: that
- * spends an AUTOINCREMENT id on every refused name, and ids count users from
- * 1 with no gaps, as in the tutorial.
+ * Inserts the user unless the folded name is taken, and its user.registered
+ * event into the outbox, in one batch: one transaction, so there is no user
+ * without its event and no event without its user. The insert is one
+ * statement, so concurrent registrations cannot both win; it is not
+ * `ON CONFLICT DO NOTHING`, which spends an AUTOINCREMENT id on every refused
+ * name, and ids count users from 1 with no gaps, as in the tutorial.
  */
 export async function insertUser(
 	db: UsersDb,
 	user: { username: string; email?: string; passwordHash: string; createdAt: Date },
-): Promise<Result<User, "username_taken">> {
-	const { users } = schema;
+	cause: CallContext,
+): Promise<Result<{ user: User; event: UserRegistered }, "username_taken">> {
+	const { users, outbox } = schema;
 	const key = usernameKey(user.username);
-	// Values in the table's column order; NULL lets SQLite number the user.
-	const [row] = await db
-		.insert(users)
-		.select(
-			sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
-				WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
-		)
-		.returning();
-	return row ? ok(toUser(row)) : fail("username_taken");
+	const event = {
+		type: "user.registered" as const,
+		eventId: crypto.randomUUID(),
+		occurredAt: user.createdAt.toISOString(),
+		requestId: cause.requestId,
+		traceparent: cause.traceparent,
+	};
+	const [inserted] = await db.batch([
+		// Values in the table's column order; NULL lets SQLite number the user.
+		db
+			.insert(users)
+			.select(
+				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
+					WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
+			)
+			.returning(),
+		// The event gets the user's id from the row the statement before
+		// inserted, and is not written when that statement inserted nothing.
+		db.insert(outbox).select(
+			sql`SELECT ${event.eventId}, json_set(${JSON.stringify(event)}, '$.userId', ${users.id}), ${user.createdAt.getTime()}, NULL
+					FROM ${users} WHERE ${users.id} = last_insert_rowid() AND changes() = 1`,
+		),
+	]);
+	const row = inserted[0];
+	return row
+		? ok({ user: toUser(row), event: { ...event, userId: row.id } })
+		: fail("username_taken");
 }
 
 export async function findUserById(db: UsersDb, id: number): Promise<User | null> {

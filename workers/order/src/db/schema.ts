@@ -1,5 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { OrderCreated } from "../../../../shared/events";
 import type { Order, OrderItem } from "../../../../shared/orders";
+import { outboxTable } from "../../../../shared/outbox-table";
 
 // One Durable Object per user, so every row here belongs to that one user.
 export const orders = sqliteTable("orders", {
@@ -25,3 +27,7 @@ export const idempotencyKeys = sqliteTable(
 	},
 	(table) => [index("idempotency_keys_created_at").on(table.createdAt)],
 );
+
+// order.created events, written in the same transaction as their order and
+// sent to the tasks queue by the object's alarm (see outbox.ts).
+export const outbox = outboxTable<OrderCreated>();

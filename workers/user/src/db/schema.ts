@@ -1,4 +1,6 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { TaskEvent } from "../../../../shared/events";
+import { outboxTable } from "../../../../shared/outbox-table";
 
 export const users = sqliteTable("users", {
 	// AUTOINCREMENT: ids start at 1 in creation order and are never reused.
@@ -11,4 +13,37 @@ export const users = sqliteTable("users", {
 	// "pbkdf2-sha256$<iterations>$<salt>$<hash>", see password.ts.
 	passwordHash: text("password_hash").notNull(),
 	createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+// user.registered events, sent after their batch commits (see outbox.ts).
+export const outbox = outboxTable<TaskEvent>();
+
+// One row per event the tasks consumer handled, however often it was delivered.
+export const notifications = sqliteTable(
+	"notifications",
+	{
+		// Insertion order: lists and cursors page on it, newest first.
+		seq: integer("seq").primaryKey({ autoIncrement: true }),
+		// The id of the event it records, which is what makes it exactly once.
+		id: text("id").notNull().unique(),
+		userId: integer("user_id").notNull(),
+		kind: text("kind", { enum: ["welcome", "order_confirmation"] }).notNull(),
+		orderId: text("order_id"),
+		createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+		// When its e-mail went out: a redelivered event sends only what was not sent.
+		emailedAt: integer("emailed_at", { mode: "timestamp_ms" }),
+	},
+	(table) => [index("notifications_user_seq").on(table.userId, table.seq)],
+);
+
+// Messages the tasks consumer gave up on, for an operator to look at
+// (`npm run dead-letters`).
+export const deadLetters = sqliteTable("dead_letters", {
+	id: integer("id").primaryKey({ autoIncrement: true }),
+	// The message's id on the tasks queue: a dead letter delivered twice is kept once.
+	messageId: text("message_id").notNull().unique(),
+	body: text("body", { mode: "json" }).$type<unknown>(),
+	error: text("error").notNull(),
+	attempts: integer("attempts").notNull(),
+	diedAt: integer("died_at", { mode: "timestamp_ms" }).notNull(),
 });

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authRoutes } from "./auth";
+import { notificationRoutes } from "./notifications";
 import { orderRoutes } from "./orders";
 import { meRoutes, userRoutes } from "./users";
 
@@ -9,4 +10,5 @@ export const v1Routes = new OpenAPIHono<AppEnv>()
 	.route("/", userRoutes)
 	.route("/", meRoutes)
 	.route("/", authRoutes)
-	.route("/", orderRoutes);
+	.route("/", orderRoutes)
+	.route("/", notificationRoutes);

@@ -1,14 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import {
-	OrderItemsSchema,
-	OrderPageSchema,
-	OrderSchema,
-	PageRequestSchema,
-} from "../../../../../shared/orders";
+import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "../../../../../shared/orders";
+import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
-import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 
 const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
 
@@ -115,11 +111,7 @@ orderRoutes.openapi(listOrders, async (c) => {
 	const page = await callService("order", () =>
 		c.env.ORDER_SERVICE.listOrders(callContext(c), c.var.userId, c.req.valid("query")),
 	);
-	if (!page.ok) {
-		throw new ApiError("validation_failed", "The cursor is not one this API issued", {
-			errors: [{ path: "cursor", message: "unknown cursor" }],
-		});
-	}
+	if (!page.ok) throw unknownCursor();
 	return c.json(page.value, 200);
 });
 

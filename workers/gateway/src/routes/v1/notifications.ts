@@ -1,0 +1,37 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { NotificationPageSchema } from "../../../../../shared/notifications";
+import { PageRequestSchema } from "../../../../../shared/pagination";
+import { callContext, callService } from "../../call-service";
+import type { AuthedEnv } from "../../env";
+import { requireUser } from "../../middleware/require-user";
+import { problemResponses, rejectInvalid, unknownCursor } from "../../problems";
+
+const listNotifications = createRoute({
+	method: "get",
+	path: "/users/me/notifications",
+	tags: ["Users"],
+	summary: "The caller's notifications, newest first",
+	description:
+		"A `welcome` after registration and an `order_confirmation` for each order, each " +
+		"recorded once by the task queue's consumer, usually within a second or two.",
+	security: [{ bearerAuth: [] }],
+	middleware: [requireUser()],
+	request: { query: PageRequestSchema },
+	responses: {
+		200: {
+			description: "OK",
+			content: { "application/json": { schema: NotificationPageSchema } },
+		},
+		...problemResponses(400, 401, 503),
+	},
+});
+
+export const notificationRoutes = new OpenAPIHono<AuthedEnv>({
+	defaultHook: rejectInvalid,
+}).openapi(listNotifications, async (c) => {
+	const page = await callService("user", () =>
+		c.env.USER_SERVICE.listNotifications(callContext(c), c.var.userId, c.req.valid("query")),
+	);
+	if (!page.ok) throw unknownCursor();
+	return c.json(page.value, 200);
+});

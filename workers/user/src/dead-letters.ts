@@ -1,0 +1,73 @@
+import * as z from "zod/mini";
+import { TaskEventSchema } from "../../../shared/events";
+import { logLine, traceIdOf } from "../../../shared/log";
+import { deadLetters } from "./db/schema";
+import type { UsersDb } from "./users";
+
+/** The tasks-dlq queue: messages the tasks consumer gave up on. */
+export const DEAD_LETTER_QUEUE = "tasks-dlq";
+
+/** What the tasks consumer sends to tasks-dlq: the message as it was, and why it died. */
+const DeadLetterSchema = z.object({
+	messageId: z.string(),
+	body: z.unknown(),
+	error: z.string(),
+	attempts: z.int(),
+	diedAt: z.iso.datetime(),
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+export function deadLetterOf(message: Message<unknown>, error: string): DeadLetter {
+	return {
+		messageId: message.id,
+		body: message.body,
+		error,
+		attempts: message.attempts,
+		diedAt: new Date().toISOString(),
+	};
+}
+
+/**
+ * What a tasks-dlq message says died. The queue itself moves a message here
+ * only when the tasks consumer could not run on its last delivery; that
+ * message arrives as it was, without a reason.
+ */
+function readDeadLetter(message: Message<unknown>): DeadLetter {
+	const letter = DeadLetterSchema.safeParse(message.body);
+	return letter.success
+		? letter.data
+		: {
+				messageId: message.id,
+				body: message.body,
+				error: "moved to tasks-dlq by the queue after its last delivery",
+				attempts: message.attempts,
+				diedAt: new Date().toISOString(),
+			};
+}
+
+/** The tasks-dlq consumer: keeps each dead letter once in D1 and logs it. */
+export async function storeDeadLetters(batch: MessageBatch<unknown>, db: UsersDb): Promise<void> {
+	for (const message of batch.messages) {
+		const letter = readDeadLetter(message);
+		await db
+			.insert(deadLetters)
+			.values({ ...letter, diedAt: new Date(letter.diedAt) })
+			.onConflictDoNothing({ target: deadLetters.messageId });
+		const event = TaskEventSchema.safeParse(letter.body).data;
+		logLine({
+			service: "user",
+			queue: batch.queue,
+			level: "error",
+			status: "dead_letter_stored",
+			messageId: letter.messageId,
+			...(event && {
+				eventId: event.eventId,
+				requestId: event.requestId,
+				traceId: traceIdOf(event.traceparent),
+			}),
+			attempts: letter.attempts,
+			error: letter.error,
+		});
+		message.ack();
+	}
+}

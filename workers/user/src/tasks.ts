@@ -1,0 +1,131 @@
+import { type TaskEvent, TaskEventSchema } from "../../../shared/events";
+import { logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import { type DeadLetter, deadLetterOf } from "./dead-letters";
+import type { Email, EmailSender } from "./email";
+import { markEmailed, recordNotification } from "./notifications";
+import { findUserById, type UsersDb } from "./users";
+
+/**
+ * Deliveries of one message before this consumer dead-letters it itself.
+ * wrangler.toml's `max_retries` for the tasks queue is the same number, one
+ * delivery more, so the queue's own move to tasks-dlq happens only when this
+ * consumer could not run at all (a crash or a timeout), and the error is
+ * known for every other dead letter.
+ */
+export const MAX_ATTEMPTS = 5;
+
+/** Seconds before the next delivery after attempt `attempts` failed: 5, 10, 20, 40, at most 300. */
+export function retryDelaySeconds(attempts: number): number {
+	return Math.min(300, 5 * 2 ** (attempts - 1));
+}
+
+export interface TaskDeps {
+	db: UsersDb;
+	sender: EmailSender;
+	/** The tasks-dlq producer. */
+	deadLetters: Queue<DeadLetter>;
+}
+
+async function emailFor(db: UsersDb, event: TaskEvent): Promise<Email | null> {
+	const user = await findUserById(db, event.userId);
+	if (!user?.email) return null;
+	const idempotencyKey = event.eventId;
+	return event.type === "user.registered"
+		? {
+				to: user.email,
+				subject: `Welcome, ${user.username}`,
+				text: "Your account is ready.",
+				idempotencyKey,
+			}
+		: {
+				to: user.email,
+				subject: `Order ${event.orderId} confirmed`,
+				text: `We have your order ${event.orderId}.`,
+				idempotencyKey,
+			};
+}
+
+/**
+ * What an event asks for: its notification, recorded once, and its e-mail,
+ * sent unless an earlier delivery sent it. A crash between sending and
+ * marking sends it again, so the e-mail carries the event id for the
+ * provider to drop the repeat.
+ */
+export async function performTask(deps: Omit<TaskDeps, "deadLetters">, event: TaskEvent) {
+	const now = new Date();
+	const notification = await recordNotification(deps.db, event, now);
+	if (notification.emailedAt !== null) return;
+	const email = await emailFor(deps.db, event);
+	if (email) await deps.sender.send(email);
+	await markEmailed(deps.db, notification.id, now);
+}
+
+interface Settled {
+	status: "ok" | "retry" | "dead_letter";
+	error?: string;
+}
+
+/** Sends the message to tasks-dlq with the reason it died, and acknowledges it. */
+async function deadLetter(
+	message: Message<unknown>,
+	deps: TaskDeps,
+	error: string,
+): Promise<Settled> {
+	try {
+		await deps.deadLetters.send(deadLetterOf(message, error));
+		message.ack();
+		return { status: "dead_letter", error };
+	} catch (sendError) {
+		// tasks-dlq cannot be reached: the queue itself moves the message
+		// there after its last delivery, so retrying loses nothing.
+		message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+		return { status: "retry", error: `${error}; tasks-dlq: ${safeErrorMessage(sendError)}` };
+	}
+}
+
+/** Acknowledges, retries or dead-letters one message, on its own. */
+async function settle(
+	message: Message<unknown>,
+	event: TaskEvent | undefined,
+	deps: TaskDeps,
+): Promise<Settled> {
+	// A message that is not an event never will be: no retries.
+	if (!event) return deadLetter(message, deps, "not a task event");
+	try {
+		await performTask(deps, event);
+		message.ack();
+		return { status: "ok" };
+	} catch (error) {
+		if (message.attempts >= MAX_ATTEMPTS) return deadLetter(message, deps, safeErrorMessage(error));
+		message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+		return { status: "retry", error: safeErrorMessage(error) };
+	}
+}
+
+/**
+ * The tasks queue's consumer. Each message is settled by itself, so one that
+ * fails is retried alone and the rest of its batch is not delivered again.
+ * One log line per message, under the trace of the request that caused it.
+ */
+export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps): Promise<void> {
+	for (const message of batch.messages) {
+		const started = Date.now();
+		const event = TaskEventSchema.safeParse(message.body).data;
+		const { status, error } = await settle(message, event, deps);
+		logLine({
+			service: "user",
+			queue: batch.queue,
+			messageId: message.id,
+			attempts: message.attempts,
+			...(event && {
+				eventId: event.eventId,
+				type: event.type,
+				requestId: event.requestId,
+				traceId: traceIdOf(event.traceparent),
+			}),
+			status,
+			durationMs: Date.now() - started,
+			...(error && { level: status === "dead_letter" ? "error" : "warn", error }),
+		});
+	}
+}
