@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { WorkerLogs } from "./test/worker-logs.ts";
 
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
@@ -36,6 +36,16 @@ function internalWorker(name: "user" | "order", configPath: string) {
 	};
 }
 
+// The production environment's registration limit, bound beside the
+// development one so a test can hold the gateway to it.
+const productionLimiters: { name: string; simple: { limit: number; period: 10 | 60 } }[] =
+	unstable_readConfig({ config: "./wrangler.toml", env: "production" }).ratelimits;
+const productionRegistrationLimit = productionLimiters.find(
+	(limiter) => limiter.name === "REGISTRATION_LIMITER",
+);
+if (!productionRegistrationLimit)
+	throw new Error("wrangler.toml has no production REGISTRATION_LIMITER");
+
 // The id workers/user/wrangler.toml gives the local users database, bound
 // again in the test runners so tests can set it up and look inside.
 const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
@@ -55,6 +65,13 @@ export default defineConfig({
 						miniflare: {
 							bindings: { TEST_MIGRATIONS: migrations },
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
+							ratelimits: {
+								// Its own counters: the development limiter's must not count against it.
+								TEST_PRODUCTION_REGISTRATION_LIMITER: {
+									namespace_id: "test-production-registrations",
+									simple: productionRegistrationLimit.simple,
+								},
+							},
 							workers: [
 								internalWorker("user", "./workers/user/wrangler.toml"),
 								internalWorker("order", "./workers/order/wrangler.toml"),
@@ -96,7 +113,8 @@ export default defineConfig({
 						miniflare: { workers: [internalWorker("user", "./workers/user/wrangler.toml")] },
 					})),
 				],
-				test: { name: "order", include: ["workers/order/**/*.test.ts"] },
+				// The shared contracts' own tests run here: they need no bindings.
+				test: { name: "order", include: ["workers/order/**/*.test.ts", "shared/**/*.test.ts"] },
 			},
 		],
 	},

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { PRINTABLE } from "./text";
 
-// Printable characters only: no control characters end up in stored SKUs.
+// Printable characters only: nothing invisible or direction-changing ends up in stored SKUs.
 export const SkuSchema = z
 	.string()
 	.min(1)
 	.max(64)
-	.regex(/^[^\p{Cc}]+$/u, "must be printable characters");
+	.regex(PRINTABLE, "must be printable characters, not blank");
 
 const OrderItemSchema = z
 	.object({

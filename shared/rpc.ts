@@ -9,6 +9,18 @@ export interface CallContext {
 }
 
 /**
+ * The user an RPC call acts for. From API v1: the user id and the token key
+ * of a verified access token, which the user worker checks against the
+ * user's current key, so a token outlives neither its account nor a change
+ * of key. From the tutorial's routes, which have no tokens: the user id as
+ * given (`tokenKey: null`), checked only to exist.
+ */
+export interface Principal {
+	userId: number;
+	tokenKey: string | null;
+}
+
+/**
  * Errors thrown across RPC keep only their message, so expected failures are
  * classified inside the callee and returned as values instead.
  */

@@ -3,5 +3,6 @@ declare namespace Cloudflare {
 	interface Env {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		TEST_USERS_DB: D1Database;
+		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
 	}
 }

@@ -130,3 +130,50 @@ describe("an internal worker that fails", () => {
 		});
 	});
 });
+
+describe("browser access (CORS)", () => {
+	const preflight = (origin: string, bindings: Env) =>
+		createApp().request(
+			"/api/v1/orders",
+			{
+				method: "OPTIONS",
+				headers: {
+					Origin: origin,
+					"Access-Control-Request-Method": "POST",
+					"Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+				},
+			},
+			bindings,
+		);
+	const allowing = (origins: string): Env => Object.assign({}, env, { CORS_ORIGINS: origins });
+
+	describe("happy", () => {
+		it("answers a preflight from an allowed origin, and exposes the headers clients read", async () => {
+			const bindings = allowing("https://shop.example, https://admin.example");
+			const res = await preflight("https://admin.example", bindings);
+			expect(res.status).toBe(204);
+			expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.example");
+			expect(res.headers.get("access-control-allow-headers")).toMatch(/idempotency-key/i);
+			const get = await createApp().request(
+				"/health",
+				{ headers: { Origin: "https://shop.example" } },
+				bindings,
+			);
+			expect(get.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+			expect(get.headers.get("access-control-expose-headers")).toMatch(/Location/);
+		});
+	});
+
+	describe("security", () => {
+		it("allows no origin by default, and none that is not listed", async () => {
+			for (const [origin, bindings] of [
+				["https://shop.example", env],
+				["https://evil.example", allowing("https://shop.example")],
+				["https://shop.example.evil.example", allowing("https://shop.example")],
+			] as const) {
+				const res = await preflight(origin, bindings);
+				expect(res.headers.get("access-control-allow-origin")).toBeNull();
+			}
+		});
+	});
+});

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { ErrorHandler } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
@@ -14,6 +15,33 @@ import { v1Routes } from "./routes/v1";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
+/** The origins in CORS_ORIGINS ("https://a.example, https://b.example"); none when it is empty. */
+function allowedOrigins(setting: string): string[] {
+	return setting
+		.split(",")
+		.map((origin) => origin.trim())
+		.filter(Boolean);
+}
+
+/**
+ * Browsers may call the API only from the origins CORS_ORIGINS lists. Tokens
+ * travel in the Authorization header, not cookies, so no credentials mode.
+ */
+const browserAccess = cors({
+	origin: (origin, c: Context<AppEnv>) =>
+		allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
+	allowMethods: ["GET", "POST"],
+	allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "traceparent", "x-request-id"],
+	exposeHeaders: [
+		"Location",
+		"Retry-After",
+		"Idempotent-Replayed",
+		"WWW-Authenticate",
+		"x-request-id",
+	],
+	maxAge: 600,
+});
+
 /** The one error handler: every error leaves as a problem document (request-log records it). */
 const handleError: ErrorHandler<AppEnv> = (error, c) =>
 	problem(c, asApiError(error) ?? new ApiError("internal_error", "An unexpected error occurred"));
@@ -23,6 +51,7 @@ export function createApp() {
 	app.use(requestId());
 	app.use(traceContext());
 	app.use(requestLog("gateway"));
+	app.use(browserAccess);
 	app.use(secureHeaders());
 	app.use(
 		bodyLimit({

@@ -16,6 +16,7 @@ export const PROBLEMS = {
 	payload_too_large: { status: 413, title: "Payload too large" },
 	unsupported_media_type: { status: 415, title: "Unsupported media type" },
 	idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
+	rate_limited: { status: 429, title: "Too many requests" },
 	internal_error: { status: 500, title: "Internal server error" },
 	service_unavailable: { status: 503, title: "Service unavailable" },
 } as const;
@@ -94,6 +95,7 @@ export function asApiError(error: unknown): ApiError | null {
 
 const RESPONSE_HEADERS: Partial<Record<number, z.ZodObject>> = {
 	401: z.object({ "WWW-Authenticate": z.string() }),
+	429: z.object({ "Retry-After": z.string() }),
 	503: z.object({ "Retry-After": z.string() }),
 };
 

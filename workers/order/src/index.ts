@@ -3,11 +3,21 @@ import { toHex } from "../../../shared/hex";
 import { loggedCall } from "../../../shared/log";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, type Result, released } from "../../../shared/rpc";
+import { retryReadOnce } from "../../../shared/retry";
+import {
+	type CallContext,
+	fail,
+	ok,
+	type Principal,
+	type Result,
+	released,
+} from "../../../shared/rpc";
 
 export { OrderBook } from "./order-book";
 
 const SERVICE = "order";
+/** The OrderBook /health asks: user ids are numbers, so no user's object has this name. */
+const HEALTH_PROBE = "health-probe";
 
 async function fingerprint(items: OrderItem[]): Promise<string> {
 	// Items arrive parsed by the gateway's schema, so equal bodies serialise equally.
@@ -25,52 +35,70 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
  * method takes the caller's CallContext first.
  */
 export class OrderService extends WorkerEntrypoint<Env> {
+	/** Places an order for the principal's user; an unknown user (or a stale token) gets none. */
 	async createOrder(
 		call: CallContext,
-		userId: number,
+		principal: Principal,
 		items: OrderItem[],
 		idempotencyKey?: string,
-	): Promise<Result<CreatedOrder, "user_not_found" | "idempotency_key_reused">> {
+	): Promise<Result<CreatedOrder, "invalid_user" | "idempotency_key_reused">> {
 		return loggedCall(SERVICE, "createOrder", call, async () => {
 			// As the tutorial's order service did: no orders for unknown users.
-			if (!(await this.env.USER_SERVICE.userExists(call, userId))) return fail("user_not_found");
+			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
 			const idempotency =
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return released(await this.book(userId).create(call, userId, items, idempotency));
+			const book = this.book(principal.userId);
+			return released(await book.create(call, principal.userId, items, idempotency));
 		});
 	}
 
-	async getOrder(call: CallContext, userId: number, orderId: string): Promise<Order | null> {
-		return loggedCall(SERVICE, "getOrder", call, async () =>
-			released(await this.book(userId).get(orderId)),
-		);
+	async getOrder(
+		call: CallContext,
+		principal: Principal,
+		orderId: string,
+	): Promise<Result<Order, "invalid_user" | "not_found">> {
+		return loggedCall(SERVICE, "getOrder", call, async () => {
+			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
+			const order = await retryReadOnce(async () =>
+				released(await this.book(principal.userId).get(orderId)),
+			);
+			return order ? ok(order) : fail("not_found");
+		});
 	}
 
 	async listOrders(
 		call: CallContext,
-		userId: number,
+		principal: Principal,
 		page: PageRequest,
-	): Promise<Result<OrderPage, "invalid_cursor">> {
-		return loggedCall(SERVICE, "listOrders", call, async () =>
-			released(await this.book(userId).list(page)),
-		);
+	): Promise<Result<OrderPage, "invalid_user" | "invalid_cursor">> {
+		return loggedCall(SERVICE, "listOrders", call, async () => {
+			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
+			return retryReadOnce(async () => released(await this.book(principal.userId).list(page)));
+		});
 	}
 
 	async cancelOrder(
 		call: CallContext,
-		userId: number,
+		principal: Principal,
 		orderId: string,
-	): Promise<Result<Order, "not_found" | "already_cancelled">> {
-		return loggedCall(SERVICE, "cancelOrder", call, async () =>
-			released(await this.book(userId).cancel(orderId)),
+	): Promise<Result<Order, "invalid_user" | "not_found" | "already_cancelled">> {
+		return loggedCall(SERVICE, "cancelOrder", call, async () => {
+			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
+			return released(await this.book(principal.userId).cancel(orderId));
+		});
+	}
+
+	/** Health check: a Durable Object answers from its storage, as every order call needs. */
+	async ping(call: CallContext): Promise<true> {
+		return loggedCall(SERVICE, "ping", call, async () =>
+			released(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping()),
 		);
 	}
 
-	/** Health check: the worker answers. */
-	async ping(call: CallContext): Promise<true> {
-		return loggedCall(SERVICE, "ping", call, async () => true as const);
+	private isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
+		return this.env.USER_SERVICE.isValidUser(call, principal);
 	}
 
 	private book(userId: number) {

@@ -107,6 +107,12 @@ export class OrderBook extends DurableObject<Env> {
 		return this.ctx.storage.transactionSync(() => cancelOrder(this.db, orderId));
 	}
 
+	/** Health check: the object runs and its storage answers. */
+	ping(): true {
+		this.ctx.storage.sql.exec("SELECT 1").one();
+		return true;
+	}
+
 	/** Sends the outbox's pending events; if the queue refuses, tries again later, for as long as it takes. */
 	override async alarm(): Promise<void> {
 		const events = pendingEvents(this.db);

@@ -13,10 +13,16 @@ afterEach(() => {
 
 describe("UserService.verifyCredentials", () => {
 	describe("happy", () => {
-		it("returns the user for the right password, the name in any case", async () => {
+		it("returns the user and their token key for the right password, the name in any case", async () => {
 			const created = await service().createUser(call, { username: "Alice", password: "pass1234" });
 			const verified = await service().verifyCredentials(call, "alice", "pass1234");
-			expect(verified).toEqual(created);
+			expect(verified).toEqual({
+				ok: true,
+				value: {
+					user: created.ok && created.value,
+					tokenKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+				},
+			});
 		});
 	});
 
@@ -64,6 +70,36 @@ describe("UserService logging", () => {
 			for (const line of lines) {
 				expect(line).not.toMatch(/secret-pass-1|wrong-pass-2|pbkdf2/);
 			}
+		});
+	});
+});
+
+describe("UserService.getUser and isValidUser", () => {
+	describe("happy", () => {
+		it("accept a principal with the user's token key, and the tutorial's id-only principal", async () => {
+			const created = await service().createUser(call, { username: "dora", password: "pass1234" });
+			const verified = await service().verifyCredentials(call, "dora", "pass1234");
+			if (!created.ok || !verified.ok) throw new Error("setup failed");
+			const userId = created.value.id;
+			const principal = { userId, tokenKey: verified.value.tokenKey };
+			expect(await service().getUser(call, principal)).toEqual(created.value);
+			expect(await service().isValidUser(call, principal)).toBe(true);
+			expect(await service().isValidUser(call, { userId, tokenKey: null })).toBe(true);
+		});
+	});
+
+	describe("security", () => {
+		it("refuse a token key that is not the user's, and a user that does not exist", async () => {
+			const created = await service().createUser(call, { username: "ed", password: "pass1234" });
+			if (!created.ok) throw new Error("setup failed");
+			const forged = { userId: created.value.id, tokenKey: "0".repeat(32) };
+			expect(await service().getUser(call, forged)).toBeNull();
+			expect(await service().isValidUser(call, forged)).toBe(false);
+			expect(await service().isValidUser(call, { userId: 99_999, tokenKey: null })).toBe(false);
+			expect(await service().listNotifications(call, forged, { limit: 10 })).toEqual({
+				ok: false,
+				error: "invalid_user",
+			});
 		});
 	});
 });

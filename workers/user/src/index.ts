@@ -3,7 +3,7 @@ import type { UserRegistered } from "../../../shared/events";
 import { loggedCall, logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
 import type { NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
 import type { NewUser, User } from "../../../shared/users";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
@@ -11,7 +11,7 @@ import { listNotifications } from "./notifications";
 import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { consumeTasks } from "./tasks";
-import { findCredentials, findUserById, insertUser, usersDb } from "./users";
+import { findCredentials, findPrincipalUser, insertUser, usersDb } from "./users";
 
 const SERVICE = "user";
 
@@ -41,42 +41,52 @@ export class UserService extends WorkerEntrypoint<Env> {
 	}
 
 	/**
-	 * The user with this username and password. Unknown user and wrong
-	 * password take the same work and give the same answer.
+	 * The user with this username and password, and the key their access
+	 * tokens carry. Unknown user and wrong password take the same work and
+	 * give the same answer.
 	 */
 	async verifyCredentials(
 		call: CallContext,
 		username: string,
 		password: string,
-	): Promise<Result<User, "invalid_credentials">> {
+	): Promise<Result<{ user: User; tokenKey: string }, "invalid_credentials">> {
 		return loggedCall(SERVICE, "verifyCredentials", call, async () => {
 			const found = await findCredentials(usersDb(this.env.DB), username);
 			const valid = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
-			return found && valid ? ok(found.user) : fail("invalid_credentials");
+			// Every user has a token key (set on insert, filled in by its migration).
+			return found?.tokenKey && valid
+				? ok({ user: found.user, tokenKey: found.tokenKey })
+				: fail("invalid_credentials");
 		});
 	}
 
-	async getUser(call: CallContext, id: number): Promise<User | null> {
-		return loggedCall(SERVICE, "getUser", call, () => findUserById(usersDb(this.env.DB), id));
+	/** The principal's user, or null if it may not act as them (see findPrincipalUser). */
+	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
+		return loggedCall(SERVICE, "getUser", call, () =>
+			findPrincipalUser(usersDb(this.env.DB), principal),
+		);
 	}
 
-	async userExists(call: CallContext, id: number): Promise<boolean> {
+	/** Whether the principal may act as its user: what the order worker asks before it touches orders. */
+	async isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
 		return loggedCall(
 			SERVICE,
-			"userExists",
+			"isValidUser",
 			call,
-			async () => (await findUserById(usersDb(this.env.DB), id)) !== null,
+			async () => (await findPrincipalUser(usersDb(this.env.DB), principal)) !== null,
 		);
 	}
 
 	async listNotifications(
 		call: CallContext,
-		userId: number,
+		principal: Principal,
 		page: PageRequest,
-	): Promise<Result<NotificationPage, "invalid_cursor">> {
-		return loggedCall(SERVICE, "listNotifications", call, () =>
-			listNotifications(usersDb(this.env.DB), userId, page),
-		);
+	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
+		return loggedCall(SERVICE, "listNotifications", call, async () => {
+			const db = usersDb(this.env.DB);
+			if (!(await findPrincipalUser(db, principal))) return fail("invalid_user");
+			return listNotifications(db, principal.userId, page);
+		});
 	}
 
 	/** Health check: the database answers. */

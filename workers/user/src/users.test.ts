@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { usernameKey } from "../../../shared/username";
 import { testCall } from "../../../test/call-context";
-import { findCredentials, findUserById, insertUser, usernameKey, usersDb } from "./users";
+import { findCredentials, findUserById, insertUser, usersDb } from "./users";
 
 const db = () => usersDb(env.DB);
 const newUser = (username: string, email?: string) => ({
@@ -83,6 +84,7 @@ describe("findUserById and findCredentials", () => {
 			expect(await findCredentials(db(), "ERIN")).toEqual({
 				user,
 				passwordHash: newUser("erin").passwordHash,
+				tokenKey: expect.stringMatching(/^[0-9a-f]{32}$/),
 			});
 		});
 	});

@@ -1,7 +1,10 @@
 import { eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { UserRegistered } from "../../../shared/events";
-import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import { toHex } from "../../../shared/hex";
+import { retryReadOnce } from "../../../shared/retry";
+import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
+import { usernameKey } from "../../../shared/username";
 import type { User } from "../../../shared/users";
 import * as schema from "./db/schema";
 
@@ -22,12 +25,9 @@ function toUser(row: UserRow): User {
 	};
 }
 
-/**
- * The form usernames are compared in (case and width folded), wherever they
- * are compared: uniqueness and login.
- */
-export function usernameKey(username: string): string {
-	return username.normalize("NFKC").toLowerCase();
+/** A fresh key for a user's access tokens: 128 random bits. */
+function newTokenKey(): string {
+	return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /**
@@ -57,7 +57,7 @@ export async function insertUser(
 		db
 			.insert(users)
 			.select(
-				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
+				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}, ${newTokenKey()}
 					WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
 			)
 			.returning(),
@@ -79,13 +79,25 @@ export async function findUserById(db: UsersDb, id: number): Promise<User | null
 	return row ? toUser(row) : null;
 }
 
-/** The user and stored hash for a login; matched the way registration compares names. */
+/**
+ * The user a principal names, if it may act as them: the user exists and,
+ * for a token's principal, the token carries the user's current key.
+ */
+export async function findPrincipalUser(db: UsersDb, principal: Principal): Promise<User | null> {
+	const row = await retryReadOnce(() =>
+		db.query.users.findFirst({ where: eq(schema.users.id, principal.userId) }),
+	);
+	if (!row || (principal.tokenKey !== null && row.tokenKey !== principal.tokenKey)) return null;
+	return toUser(row);
+}
+
+/** The user, stored hash and token key for a login; matched the way registration compares names. */
 export async function findCredentials(
 	db: UsersDb,
 	username: string,
-): Promise<{ user: User; passwordHash: string } | null> {
-	const row = await db.query.users.findFirst({
-		where: eq(schema.users.usernameKey, usernameKey(username)),
-	});
-	return row ? { user: toUser(row), passwordHash: row.passwordHash } : null;
+): Promise<{ user: User; passwordHash: string; tokenKey: string | null } | null> {
+	const row = await retryReadOnce(() =>
+		db.query.users.findFirst({ where: eq(schema.users.usernameKey, usernameKey(username)) }),
+	);
+	return row ? { user: toUser(row), passwordHash: row.passwordHash, tokenKey: row.tokenKey } : null;
 }

@@ -1,4 +1,7 @@
-import { sign, verify } from "hono/jwt";
+import { decode, sign, verify } from "hono/jwt";
+import { encodeBase64Url } from "hono/utils/encode";
+import { toHex } from "../../../../shared/hex";
+import type { Principal } from "../../../../shared/rpc";
 import { ApiError } from "../problems";
 
 /** Access tokens are short-lived; clients log in again. */
@@ -8,45 +11,144 @@ const TOKEN_AUDIENCE = "api";
 const ALGORITHM = "HS256";
 const MIN_SECRET_BYTES = 32;
 
+/**
+ * The secrets tokens are signed with. JWT_SECRET signs and verifies. During
+ * a rotation (README, "Rotating the signing key") JWT_PREVIOUS_SECRET still
+ * verifies the tokens it signed before JWT_PREVIOUS_SECRET_RETIRED_AT, for
+ * one token lifetime after that moment, so nobody is logged out. The two
+ * exist only during a rotation, and wrangler can declare only required
+ * secrets, so they are optional here rather than in the generated Env.
+ */
+export interface SigningSecrets {
+	JWT_SECRET?: string;
+	JWT_PREVIOUS_SECRET?: string;
+	JWT_PREVIOUS_SECRET_RETIRED_AT?: string;
+}
+
+interface SigningKey {
+	/** Names the key in each token's header (see keyId). */
+	kid: string;
+	/** For verifying: imported once per isolate, not per request. */
+	key: CryptoKey;
+	/** For signing: hono/jwt puts a JWK's `kid` in the header. */
+	jwk: JsonWebKey & { alg: typeof ALGORITHM; kid: string };
+}
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<SigningKey>>();
+
+/** The `kid` of tokens signed with `secret`: the start of its SHA-256, which says nothing of the secret. */
+export async function keyId(secret: string): Promise<string> {
+	return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(secret))).slice(0, 16);
+}
+
+function signingKey(secret: string): Promise<SigningKey> {
+	let key = keys.get(secret);
+	if (!key) {
+		const raw = encoder.encode(secret);
+		key = Promise.all([
+			keyId(secret),
+			crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
+		]).then(([kid, cryptoKey]) => ({
+			kid,
+			key: cryptoKey,
+			jwk: { kty: "oct", k: encodeBase64Url(raw.buffer).replace(/=+$/, ""), alg: ALGORITHM, kid },
+		}));
+		keys.set(secret, key);
+	}
+	return key;
+}
+
+const unauthorized = () =>
+	new ApiError("unauthorized", "The access token is missing, invalid or expired");
+
 /** The signing secret, or a 503: without a strong secret no token is issued or accepted. */
-export function signingSecret(env: { JWT_SECRET?: string }): string {
+export function signingSecret(env: SigningSecrets): string {
 	const secret = env.JWT_SECRET ?? "";
-	if (new TextEncoder().encode(secret).byteLength < MIN_SECRET_BYTES) {
+	if (encoder.encode(secret).byteLength < MIN_SECRET_BYTES) {
 		throw new ApiError("service_unavailable", "Token signing is not configured");
 	}
 	return secret;
 }
 
-export async function issueAccessToken(env: { JWT_SECRET?: string }, userId: number) {
+/** The previous key and when it stopped signing, if a rotation is under way and well configured. */
+async function previousKey(env: SigningSecrets) {
+	const secret = env.JWT_PREVIOUS_SECRET ?? "";
+	const retiredAt = Date.parse(env.JWT_PREVIOUS_SECRET_RETIRED_AT ?? "");
+	if (encoder.encode(secret).byteLength < MIN_SECRET_BYTES || Number.isNaN(retiredAt)) return null;
+	return { key: await signingKey(secret), retiredAt };
+}
+
+export async function issueAccessToken(
+	env: SigningSecrets,
+	principal: Principal & { tokenKey: string },
+) {
+	const { jwk } = await signingKey(signingSecret(env));
 	const now = Math.floor(Date.now() / 1000);
 	const accessToken = await sign(
 		{
-			sub: String(userId),
+			sub: String(principal.userId),
 			iat: now,
 			exp: now + TOKEN_TTL_SECONDS,
 			iss: TOKEN_ISSUER,
 			aud: TOKEN_AUDIENCE,
+			// Binds the token to this account as it is now: a new account that
+			// gets the same id, or a new key for this one, does not match.
+			tkey: principal.tokenKey,
 		},
-		signingSecret(env),
-		ALGORITHM,
+		jwk,
 	);
 	return { accessToken, tokenType: "Bearer" as const, expiresIn: TOKEN_TTL_SECONDS };
 }
 
-/** The user id in a valid token; a 401 for anything else (bad signature, other alg, expired, wrong iss/aud). */
+/**
+ * The principal a valid token names; a 401 for anything else: a bad
+ * signature, another algorithm, an unknown or retired key, an expired token,
+ * another issuer or audience.
+ */
 export async function verifyAccessToken(
-	env: { JWT_SECRET?: string },
+	env: SigningSecrets,
 	token: string,
-): Promise<number> {
-	const secret = signingSecret(env);
-	const payload = await verify(token, secret, {
+): Promise<Principal & { tokenKey: string }> {
+	const current = await signingKey(signingSecret(env));
+	let kid: unknown;
+	try {
+		kid = decode(token).header.kid;
+	} catch {
+		throw unauthorized();
+	}
+	const previous = kid === current.kid ? null : await previousKey(env);
+	const signer =
+		kid === current.kid
+			? { key: current, retiredAt: null }
+			: previous?.key.kid === kid
+				? previous
+				: null;
+	if (!signer) throw unauthorized();
+	const payload = await verify(token, signer.key.key, {
 		alg: ALGORITHM,
 		iss: TOKEN_ISSUER,
 		aud: TOKEN_AUDIENCE,
 	}).catch(() => null);
 	const sub = typeof payload?.sub === "string" ? payload.sub : "";
-	if (!payload || typeof payload.exp !== "number" || !/^[1-9]\d{0,15}$/.test(sub)) {
-		throw new ApiError("unauthorized", "The access token is missing, invalid or expired");
+	const tokenKey = payload?.tkey;
+	if (
+		!payload ||
+		typeof payload.exp !== "number" ||
+		typeof payload.iat !== "number" ||
+		!/^[1-9]\d{0,15}$/.test(sub) ||
+		typeof tokenKey !== "string"
+	) {
+		throw unauthorized();
 	}
-	return Number(sub);
+	// A retired key vouches only for what it signed before it retired, and only
+	// for one token lifetime after: a leaked old key mints nothing new.
+	if (
+		signer.retiredAt !== null &&
+		(payload.iat * 1000 > signer.retiredAt ||
+			Date.now() >= signer.retiredAt + TOKEN_TTL_SECONDS * 1000)
+	) {
+		throw unauthorized();
+	}
+	return { userId: Number(sub), tokenKey };
 }

@@ -50,6 +50,12 @@ describe("POST /register", () => {
 			["an empty password", { username: "carol", password: "" }],
 			["a non-string username", { username: 7, password: "pass123" }],
 			["a JSON array", ["carol", "pass123"]],
+			["a blank username", { username: "   ", password: "pass123" }],
+			["a username with a control character", { username: "car\u0000ol", password: "pass123" }],
+			[
+				"a username with a right-to-left override",
+				{ username: "\u202Elorac", password: "pass123" },
+			],
 			["malformed JSON", "{"],
 		])("answers %s with the tutorial's 400", async (_case, body) => {
 			const res = await post("/register", body);
@@ -103,7 +109,9 @@ describe("POST /create_order", () => {
 			expect(res.status).toBe(201);
 			expect(await res.text()).toBe('{"message":"Order created"}');
 
-			const page = unwrap(await env.ORDER_SERVICE.listOrders(testCall(), userId, { limit: 10 }));
+			const page = unwrap(
+				await env.ORDER_SERVICE.listOrders(testCall(), { userId, tokenKey: null }, { limit: 10 }),
+			);
 			expect(page.orders).toEqual([
 				expect.objectContaining({
 					userId,
@@ -133,6 +141,7 @@ describe("POST /create_order", () => {
 			["items that are not strings", { user_id: 1, items: [1] }],
 			["an empty items list", { user_id: 1, items: [] }],
 			["an empty item name", { user_id: 1, items: [""] }],
+			["an item name with a right-to-left override", { user_id: 1, items: ["a\u202Eb"] }],
 			["101 items", { user_id: 1, items: Array.from({ length: 101 }, () => "x") }],
 			["malformed JSON", "{"],
 		])("is 400, not 500, for %s", async (_case, body) => {

@@ -2,8 +2,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SkuSchema } from "../../../../shared/orders";
+import { PRINTABLE } from "../../../../shared/text";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
+import { limitRegistration } from "../rate-limits";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its
@@ -36,7 +38,11 @@ const register = createRoute({
 			required: true,
 			content: {
 				"application/json": {
-					schema: z.object({ username: z.string().min(1), password: z.string().min(1) }),
+					schema: z.object({
+						// As long as a v1 login accepts, so every tutorial user can log in.
+						username: z.string().max(255).regex(PRINTABLE),
+						password: z.string().min(1).max(1024),
+					}),
 				},
 			},
 		},
@@ -106,6 +112,7 @@ tutorialRoutes.openapi(
 	register,
 	async (c) => {
 		const { username, password } = c.req.valid("json");
+		await limitRegistration(c);
 		const created = await callService("user", () =>
 			c.env.USER_SERVICE.createUser(callContext(c), { username, password }),
 		);
@@ -122,7 +129,7 @@ tutorialRoutes.openapi(
 		const id = storedUserId(c.req.valid("param").user_id);
 		if (id === null) return c.json(USER_NOT_FOUND, 404);
 		const exists = await callService("user", () =>
-			c.env.USER_SERVICE.userExists(callContext(c), id),
+			c.env.USER_SERVICE.isValidUser(callContext(c), { userId: id, tokenKey: null }),
 		);
 		return exists ? c.json({ message: "User is valid" }, 200) : c.json(USER_NOT_FOUND, 404);
 	},
@@ -138,7 +145,7 @@ tutorialRoutes.openapi(
 		if (userId === null) return c.json(INVALID_USER, 401);
 		const items = body.items.map((sku) => ({ sku, quantity: 1 }));
 		const created = await callService("order", () =>
-			c.env.ORDER_SERVICE.createOrder(callContext(c), userId, items),
+			c.env.ORDER_SERVICE.createOrder(callContext(c), { userId, tokenKey: null }, items),
 		);
 		return created.ok ? c.json({ message: "Order created" }, 201) : c.json(INVALID_USER, 401);
 	},

@@ -9,7 +9,7 @@ import { type RequireUserVariables, requireUser } from ".";
 /** An app whose one route answers with the user id the middleware set, or the error's code. */
 function guardedApp() {
 	const app = new Hono<{ Bindings: { JWT_SECRET?: string }; Variables: RequireUserVariables }>();
-	app.get("/", requireUser(), (c) => c.json({ userId: c.var.userId }));
+	app.get("/", requireUser(), (c) => c.json(c.var.principal));
 	app.onError((error, c) => {
 		const code = asApiError(error)?.code ?? "internal_error";
 		return c.json({ code }, PROBLEMS[code].status);
@@ -26,15 +26,15 @@ const request = (authorization: string | undefined, secrets = { JWT_SECRET: env.
 
 describe("requireUser", () => {
 	describe("happy", () => {
-		it("admits a valid token and sets userId from its sub", async () => {
-			const { accessToken } = await issueAccessToken(env, 42);
+		it("admits a valid token and sets the principal from its sub and token key", async () => {
+			const { accessToken } = await issueAccessToken(env, { userId: 42, tokenKey: "k42" });
 			const res = await request(`Bearer ${accessToken}`);
 			expect(res.status).toBe(200);
-			expect(await res.json()).toEqual({ userId: 42 });
+			expect(await res.json()).toEqual({ userId: 42, tokenKey: "k42" });
 		});
 
 		it("takes the scheme name in any case", async () => {
-			const { accessToken } = await issueAccessToken(env, 7);
+			const { accessToken } = await issueAccessToken(env, { userId: 7, tokenKey: "k7" });
 			expect((await request(`bEaReR ${accessToken}`)).status).toBe(200);
 		});
 	});
@@ -52,7 +52,7 @@ describe("requireUser", () => {
 		});
 
 		it("is 503 when no signing secret is configured", async () => {
-			const { accessToken } = await issueAccessToken(env, 1);
+			const { accessToken } = await issueAccessToken(env, { userId: 1, tokenKey: "k1" });
 			const res = await request(`Bearer ${accessToken}`, { JWT_SECRET: "" });
 			expect(res.status).toBe(503);
 		});

@@ -1,28 +1,28 @@
 import type { MiddlewareHandler } from "hono";
-import { verifyAccessToken } from "../../auth/tokens";
+import type { Principal } from "../../../../../shared/rpc";
+import { type SigningSecrets, verifyAccessToken } from "../../auth/tokens";
 import { ApiError } from "../../problems";
 
-export type RequireUserVariables = { userId: number };
+/** The caller a valid token names: its user id and the token key the user worker checks. */
+export type RequireUserVariables = { principal: Principal & { tokenKey: string } };
 
-/** A valid token for a user that is gone is no longer a valid token. */
-export const TOKEN_USER_GONE = "The access token's user no longer exists";
+/** A correctly signed token whose account is gone, or whose key was replaced, is not a valid token. */
+export const TOKEN_NO_LONGER_VALID = "The access token is no longer valid for its user";
 
 // The scheme name is case-insensitive (RFC 9110); the token is a compact JWS.
 const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/;
 
 /**
- * Admits requests with a valid access token and sets `userId` from its `sub`.
- * The internal workers trust that id, so this is the only check there is.
+ * Admits requests with a valid access token and sets `principal` from it.
+ * The internal workers trust the user id; the user worker checks the
+ * token key against the account on each call that reaches it.
  */
 export const requireUser =
-	(): MiddlewareHandler<{
-		Bindings: { JWT_SECRET?: string };
-		Variables: RequireUserVariables;
-	}> =>
+	(): MiddlewareHandler<{ Bindings: SigningSecrets; Variables: RequireUserVariables }> =>
 	async (c, next) => {
 		const token = BEARER.exec(c.req.header("Authorization") ?? "")?.[1];
 		if (!token)
 			throw new ApiError("unauthorized", "The access token is missing, invalid or expired");
-		c.set("userId", await verifyAccessToken(c.env, token));
+		c.set("principal", await verifyAccessToken(c.env, token));
 		await next();
 	};

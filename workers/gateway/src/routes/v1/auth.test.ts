@@ -10,16 +10,16 @@ import {
 	signUp,
 	uniqueName,
 } from "../../../../../test/requests";
+import { claimsFor, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
 import { createApp } from "../../app";
 
-const login = (username: string, password: string) =>
-	postJson("/api/v1/auth/login", { username, password });
+const login = (username: string, password: string, ip = "192.0.2.1") =>
+	postJson("/api/v1/auth/login", { username, password }, { "CF-Connecting-IP": ip });
 
-function claimsOf(token: string) {
-	const decode = (part = "") => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
-	const [header, payload] = token.split(".");
-	return { header: decode(header), payload: decode(payload) };
-}
+const me = (token: string, bindings?: Env) =>
+	bindings
+		? createApp().request("/api/v1/users/me", { headers: bearer(token) }, bindings)
+		: api("/api/v1/users/me", { headers: bearer(token) });
 
 describe("POST /api/v1/auth/login", () => {
 	describe("happy", () => {
@@ -33,14 +33,19 @@ describe("POST /api/v1/auth/login", () => {
 				tokenType: "Bearer",
 				expiresIn: 900,
 			});
-			const { header, payload } = claimsOf(body.accessToken);
-			expect(header).toEqual({ alg: "HS256", typ: "JWT" });
+			const { header, payload } = partsOf(body.accessToken);
+			expect(header).toEqual({
+				alg: "HS256",
+				typ: "JWT",
+				kid: expect.stringMatching(/^[0-9a-f]{16}$/),
+			});
 			expect(payload).toEqual({
 				sub: String(user.id),
 				iat: expect.any(Number),
 				exp: payload.iat + 900,
 				iss: "gateway",
 				aud: "api",
+				tkey: expect.stringMatching(/^[0-9a-f]{32}$/),
 			});
 		});
 
@@ -108,24 +113,156 @@ describe("POST /api/v1/auth/login", () => {
 			}
 		});
 
-		it("rejects expired tokens, other algorithms, other secrets, issuers and audiences", async () => {
-			const { user } = await signUp();
-			const now = Math.floor(Date.now() / 1000);
-			const claims = { sub: String(user.id), iat: now, exp: now + 900, iss: "gateway", aud: "api" };
-			const forged = [
-				await sign({ ...claims, iat: now - 1000, exp: now - 100 }, env.JWT_SECRET, "HS256"),
-				await sign(claims, env.JWT_SECRET, "HS512"),
-				await sign(claims, "another-secret-that-is-long-enough-000", "HS256"),
-				await sign({ ...claims, iss: "someone-else" }, env.JWT_SECRET, "HS256"),
-				await sign({ ...claims, aud: "another-api" }, env.JWT_SECRET, "HS256"),
-				`${btoa('{"alg":"none","typ":"JWT"}')}.${btoa(JSON.stringify(claims))}.`.replace(/=/g, ""),
-			];
-			// The genuine article works, so the failures below are the claims' fault.
-			const genuine = await sign(claims, env.JWT_SECRET, "HS256");
-			expect((await api("/api/v1/users/me", { headers: bearer(genuine) })).status).toBe(200);
-			for (const token of forged) {
-				await expectProblem(await api("/api/v1/users/me", { headers: bearer(token) }), 401);
+		it("refuses forged and altered tokens", async () => {
+			const { user, token } = await signUp();
+			const claims = partsOf(token).payload;
+			const now = nowSeconds();
+			const rsa = (await crypto.subtle.generateKey(
+				{
+					name: "RSASSA-PKCS1-v1_5",
+					modulusLength: 2048,
+					publicExponent: new Uint8Array([1, 0, 1]),
+					hash: "SHA-256",
+				},
+				true,
+				["sign", "verify"],
+			)) as CryptoKeyPair;
+			const unsigned = (header: object) =>
+				`${btoa(JSON.stringify(header))}.${btoa(JSON.stringify(claims))}.`.replace(/=/g, "");
+			const forged = {
+				expired: await mintToken({ ...claims, iat: now - 1000, exp: now - 100 }),
+				"no expiry": await mintToken({ ...claims, exp: undefined }),
+				"HS512 instead of HS256": await mintToken(claims, { alg: "HS512" }),
+				"another secret": await mintToken(claims, {
+					secret: "another-secret-that-is-long-enough-000",
+				}),
+				"another issuer": await mintToken({ ...claims, iss: "someone-else" }),
+				"another audience": await mintToken({ ...claims, aud: "another-api" }),
+				"another user's id": await mintToken({ ...claims, sub: String(user.id + 1000) }),
+				"no token key": await mintToken({ ...claims, tkey: undefined }),
+				"alg none": unsigned({ alg: "none", typ: "JWT" }),
+				"RS256, signed with an RSA key": await sign(claims, rsa.privateKey, "RS256"),
+				"RS256 in the header, HMAC signature": `${btoa(JSON.stringify({ ...partsOf(token).header, alg: "RS256" })).replace(/=/g, "")}.${token.split(".").slice(1).join(".")}`,
+				"a tampered payload": `${token.split(".")[0]}.${btoa(JSON.stringify({ ...claims, sub: "1" })).replace(/=/g, "")}.${token.split(".")[2]}`,
+				"an unknown kid": `${btoa(JSON.stringify({ ...partsOf(token).header, kid: "0000000000000000" })).replace(/=/g, "")}.${token.split(".").slice(1).join(".")}`,
+			};
+			// The genuine article works, so the failures below are the forgeries' fault.
+			expect((await me(await mintToken(claims))).status).toBe(200);
+			for (const [name, bad] of Object.entries(forged)) {
+				const res = await me(bad);
+				expect(res.status, name).toBe(401);
+				await expectProblem(res, 401);
 			}
+		});
+
+		it("refuses a token once its account is gone, even when a new account gets its id", async () => {
+			const { user, token } = await signUp();
+			const { tkey } = partsOf(token).payload;
+			await env.TEST_USERS_DB.prepare("DELETE FROM users WHERE id = ?").bind(user.id).run();
+			await expectProblem(await me(token), 401);
+			// As after a reset of the database: someone else registers and gets the same id.
+			await env.TEST_USERS_DB.prepare(
+				"INSERT INTO users (id, username, username_key, password_hash, created_at, token_key) VALUES (?, ?, ?, 'x', 0, ?)",
+			)
+				.bind(user.id, `${user.username}_new`, `${user.username}_new`.toLowerCase(), "f".repeat(32))
+				.run();
+			await expectProblem(await me(token), 401);
+			await expectProblem(await me(await mintToken(claimsFor(user.id, tkey))), 401);
+		});
+
+		it("refuses every older token once the account's token key is replaced (log out everywhere)", async () => {
+			const { user, token } = await signUp();
+			expect((await me(token)).status).toBe(200);
+			await env.TEST_USERS_DB.prepare("UPDATE users SET token_key = ? WHERE id = ?")
+				.bind("0".repeat(32), user.id)
+				.run();
+			await expectProblem(await me(token), 401);
+			const orders = await api("/api/v1/orders", { headers: bearer(token) });
+			await expectProblem(orders, 401);
+		});
+	});
+});
+
+describe("rotating the signing key", () => {
+	const newSecret = "the-next-signing-secret-".padEnd(48, "n");
+	const rotated = (retiredAt: Date): Env =>
+		Object.assign({}, env, {
+			JWT_SECRET: newSecret,
+			JWT_PREVIOUS_SECRET: env.JWT_SECRET,
+			JWT_PREVIOUS_SECRET_RETIRED_AT: retiredAt.toISOString(),
+		});
+
+	describe("happy", () => {
+		it("keeps tokens of the previous key valid for one token lifetime, and signs with the new one", async () => {
+			const { user, token } = await signUp();
+			const bindings = rotated(new Date());
+			expect((await me(token, bindings)).status).toBe(200);
+
+			const login = await createApp().request(
+				"/api/v1/auth/login",
+				{
+					method: "POST",
+					headers: { "Content-Type": "application/json" },
+					body: JSON.stringify({ username: user.username, password: PASSWORD }),
+				},
+				bindings,
+			);
+			const { accessToken } = (await login.json()) as { accessToken: string };
+			expect(partsOf(accessToken).header.kid).not.toBe(partsOf(token).header.kid);
+			expect((await me(accessToken, bindings)).status).toBe(200);
+		});
+	});
+
+	describe("security", () => {
+		it("refuses the previous key's tokens once its grace has passed", async () => {
+			const { token } = await signUp();
+			const sixteenMinutesAgo = new Date(Date.now() - 16 * 60_000);
+			await expectProblem(await me(token, rotated(sixteenMinutesAgo)), 401);
+		});
+
+		it("refuses tokens the previous key signed after it was retired", async () => {
+			const { user, token } = await signUp();
+			const retiredAt = new Date(Date.now() - 60_000);
+			const minted = await mintToken(claimsFor(user.id, partsOf(token).payload.tkey));
+			await expectProblem(await me(minted, rotated(retiredAt)), 401);
+		});
+
+		it("refuses the previous key when its retirement time is missing or unreadable", async () => {
+			const { token } = await signUp();
+			const bindings = Object.assign({}, env, {
+				JWT_SECRET: newSecret,
+				JWT_PREVIOUS_SECRET: env.JWT_SECRET,
+				JWT_PREVIOUS_SECRET_RETIRED_AT: "yesterday",
+			});
+			await expectProblem(await me(token, bindings), 401);
+		});
+	});
+});
+
+describe("the login rate limit", () => {
+	describe("security", () => {
+		it("answers the sixth login for one username from one IP within a minute with a 429", async () => {
+			const username = uniqueName("guess");
+			for (let n = 0; n < 5; n++) {
+				await expectProblem(await login(username, `wrong-${n}`, "198.51.100.7"), 401);
+			}
+			const limited = await login(username, "wrong-6", "198.51.100.7");
+			expect(limited.headers.get("retry-after")).toBe("60");
+			expect(await expectProblem(limited, 429)).toMatchObject({ type: "/problems/rate_limited" });
+
+			// The same name in another case is the same username.
+			await expectProblem(await login(username.toUpperCase(), "wrong", "198.51.100.7"), 429);
+			// Another username from that IP, and that username from another IP, are unaffected.
+			await expectProblem(await login(uniqueName("other"), "wrong", "198.51.100.7"), 401);
+			await expectProblem(await login(username, "wrong", "198.51.100.8"), 401);
+		});
+
+		it("counts right passwords too, so guessing cannot reset it", async () => {
+			const { user } = await signUp();
+			for (let n = 0; n < 5; n++) {
+				expect((await login(user.username, PASSWORD, "198.51.100.9")).status).toBe(200);
+			}
+			await expectProblem(await login(user.username, PASSWORD, "198.51.100.9"), 429);
 		});
 	});
 });

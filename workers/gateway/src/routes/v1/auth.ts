@@ -1,14 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { PRINTABLE } from "../../../../../shared/text";
 import { issueAccessToken, signingSecret, TOKEN_TTL_SECONDS } from "../../auth/tokens";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv } from "../../env";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { limitLogin } from "../../rate-limits";
 
 // Looser than registration so users registered through the tutorial's
 // routes (any non-empty name, passwords like "pass123") can log in too.
 const LoginSchema = z
 	.strictObject({
-		username: z.string().min(1).max(255),
+		username: z.string().max(255).regex(PRINTABLE, "must be printable characters, not blank"),
 		password: z.string().min(1).max(1024),
 	})
 	.meta({ id: "Login" });
@@ -29,7 +31,7 @@ const login = createRoute({
 	request: { body: { required: true, content: { "application/json": { schema: LoginSchema } } } },
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: TokenSchema } } },
-		...problemResponses(400, 401, 413, 415, 503),
+		...problemResponses(400, 401, 413, 415, 429, 503),
 	},
 });
 
@@ -38,13 +40,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 	async (c) => {
 		const { username, password } = c.req.valid("json");
 		// Before the password check, so a missing secret does not tell good
-		// credentials (503) from bad ones (401).
+		// credentials (503) from bad ones (401), and guesses past the limit
+		// are not checked at all.
 		signingSecret(c.env);
+		await limitLogin(c, username);
 		const verified = await callService("user", () =>
 			c.env.USER_SERVICE.verifyCredentials(callContext(c), username, password),
 		);
 		// One answer for unknown user and wrong password.
 		if (!verified.ok) throw new ApiError("unauthorized", "Invalid username or password");
-		return c.json(await issueAccessToken(c.env, verified.value.id), 200);
+		const { user, tokenKey } = verified.value;
+		return c.json(await issueAccessToken(c.env, { userId: user.id, tokenKey }), 200);
 	},
 );

@@ -3,8 +3,8 @@ import { NotificationPageSchema } from "../../../../../shared/notifications";
 import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
-import { requireUser } from "../../middleware/require-user";
-import { problemResponses, rejectInvalid, unknownCursor } from "../../problems";
+import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
+import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 
 const listNotifications = createRoute({
 	method: "get",
@@ -30,8 +30,12 @@ export const notificationRoutes = new OpenAPIHono<AuthedEnv>({
 	defaultHook: rejectInvalid,
 }).openapi(listNotifications, async (c) => {
 	const page = await callService("user", () =>
-		c.env.USER_SERVICE.listNotifications(callContext(c), c.var.userId, c.req.valid("query")),
+		c.env.USER_SERVICE.listNotifications(callContext(c), c.var.principal, c.req.valid("query")),
 	);
-	if (!page.ok) throw unknownCursor();
+	if (!page.ok) {
+		throw page.error === "invalid_user"
+			? new ApiError("unauthorized", TOKEN_NO_LONGER_VALID)
+			: unknownCursor();
+	}
 	return c.json(page.value, 200);
 });

@@ -47,6 +47,18 @@ describe("POST /api/v1/orders", () => {
 				{ items: [{ sku: "a\u0007", quantity: 1 }] },
 				"items.0.sku",
 			],
+			[
+				"a sku with a right-to-left override",
+				{ items: [{ sku: "abc\u202Etxt.exe", quantity: 1 }] },
+				"items.0.sku",
+			],
+			[
+				"a sku with a zero-width space",
+				{ items: [{ sku: "a\u200Bb", quantity: 1 }] },
+				"items.0.sku",
+			],
+			["a blank sku", { items: [{ sku: "   ", quantity: 1 }] }, "items.0.sku"],
+			["a sku with a line separator", { items: [{ sku: "a\u2028b", quantity: 1 }] }, "items.0.sku"],
 			["an unknown item field", { items: [{ sku: "a", quantity: 1, price: 0 }] }, "items.0.price"],
 		])("is 400 for %s", async (_case, body, path) => {
 			const { headers } = await signUp();
@@ -167,7 +179,18 @@ describe("GET /api/v1/orders", () => {
 	});
 
 	describe("errors", () => {
-		it.each(["limit=0", "limit=101", "limit=abc", "cursor=bm9wZQ"])(
+		it.each(["limit=0", "limit=101", "limit=abc", "limit=2.5", "limit=1&limit=2"])(
+			"is 400 for %s, with a message a person understands",
+			async (query) => {
+				const { headers } = await signUp();
+				const problem = await expectProblem(await api(`/api/v1/orders?${query}`, { headers }), 400);
+				expect(problem.errors).toEqual([
+					{ path: "limit", message: "must be one whole number from 1 to 100" },
+				]);
+			},
+		);
+
+		it.each(["cursor=bm9wZQ", `cursor=${btoa("n:1")}`, "cursor=a&cursor=b"])(
 			"is 400 for %s",
 			async (query) => {
 				const { headers } = await signUp();

@@ -3,7 +3,7 @@ import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "../../../../../s
 import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
-import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
+import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 
 const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
@@ -86,7 +86,15 @@ const cancelOrder = createRoute({
 	},
 });
 
-const NOT_FOUND = "No such order";
+/** The problem for each failure the order service returns. */
+const orderProblem = {
+	invalid_user: () => new ApiError("unauthorized", TOKEN_NO_LONGER_VALID),
+	not_found: () => new ApiError("not_found", "No such order"),
+	already_cancelled: () => new ApiError("conflict", "The order is already cancelled"),
+	invalid_cursor: unknownCursor,
+	idempotency_key_reused: () =>
+		new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body"),
+};
 
 export const orderRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
 
@@ -94,13 +102,9 @@ orderRoutes.openapi(createOrder, async (c) => {
 	const { items } = c.req.valid("json");
 	const key = c.req.valid("header")["idempotency-key"];
 	const created = await callService("order", () =>
-		c.env.ORDER_SERVICE.createOrder(callContext(c), c.var.userId, items, key),
+		c.env.ORDER_SERVICE.createOrder(callContext(c), c.var.principal, items, key),
 	);
-	if (!created.ok) {
-		throw created.error === "idempotency_key_reused"
-			? new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body")
-			: new ApiError("unauthorized", TOKEN_USER_GONE);
-	}
+	if (!created.ok) throw orderProblem[created.error]();
 	const { order, replayed } = created.value;
 	c.header("Location", `/api/v1/orders/${order.id}`);
 	if (replayed) c.header("Idempotent-Replayed", "true");
@@ -109,28 +113,24 @@ orderRoutes.openapi(createOrder, async (c) => {
 
 orderRoutes.openapi(listOrders, async (c) => {
 	const page = await callService("order", () =>
-		c.env.ORDER_SERVICE.listOrders(callContext(c), c.var.userId, c.req.valid("query")),
+		c.env.ORDER_SERVICE.listOrders(callContext(c), c.var.principal, c.req.valid("query")),
 	);
-	if (!page.ok) throw unknownCursor();
+	if (!page.ok) throw orderProblem[page.error]();
 	return c.json(page.value, 200);
 });
 
 orderRoutes.openapi(getOrder, async (c) => {
 	const order = await callService("order", () =>
-		c.env.ORDER_SERVICE.getOrder(callContext(c), c.var.userId, c.req.valid("param").id),
+		c.env.ORDER_SERVICE.getOrder(callContext(c), c.var.principal, c.req.valid("param").id),
 	);
-	if (!order) throw new ApiError("not_found", NOT_FOUND);
-	return c.json(order, 200);
+	if (!order.ok) throw orderProblem[order.error]();
+	return c.json(order.value, 200);
 });
 
 orderRoutes.openapi(cancelOrder, async (c) => {
 	const cancelled = await callService("order", () =>
-		c.env.ORDER_SERVICE.cancelOrder(callContext(c), c.var.userId, c.req.valid("param").id),
+		c.env.ORDER_SERVICE.cancelOrder(callContext(c), c.var.principal, c.req.valid("param").id),
 	);
-	if (!cancelled.ok) {
-		throw cancelled.error === "not_found"
-			? new ApiError("not_found", NOT_FOUND)
-			: new ApiError("conflict", "The order is already cancelled");
-	}
+	if (!cancelled.ok) throw orderProblem[cancelled.error]();
 	return c.json(cancelled.value, 200);
 });

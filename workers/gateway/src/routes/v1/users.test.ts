@@ -9,6 +9,7 @@ import {
 	signUp,
 	uniqueName,
 } from "../../../../../test/requests";
+import { createApp } from "../../app";
 
 describe("POST /api/v1/users", () => {
 	describe("happy", () => {
@@ -95,6 +96,33 @@ describe("POST /api/v1/users", () => {
 	});
 
 	describe("security", () => {
+		it("limits registrations per client IP with the production settings, the tutorial's /register included", async () => {
+			const production = { ...env, REGISTRATION_LIMITER: env.TEST_PRODUCTION_REGISTRATION_LIMITER };
+			const app = createApp();
+			const register = (path: string, ip: string) =>
+				app.request(
+					path,
+					{
+						method: "POST",
+						headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip },
+						body: JSON.stringify({ username: uniqueName("flood"), password: PASSWORD }),
+					},
+					production,
+				);
+			const statuses: number[] = [];
+			for (let n = 0; n < 10; n++) {
+				statuses.push(
+					(await register(n % 2 ? "/register" : "/api/v1/users", "203.0.113.5")).status,
+				);
+			}
+			expect(statuses).toEqual(Array(10).fill(201));
+			const limited = await register("/api/v1/users", "203.0.113.5");
+			expect(limited.headers.get("retry-after")).toBe("60");
+			await expectProblem(limited, 429);
+			await expectProblem(await register("/register", "203.0.113.5"), 429);
+			expect((await register("/api/v1/users", "203.0.113.6")).status).toBe(201);
+		});
+
 		it("never returns or stores the password, only a salted PBKDF2 hash", async () => {
 			const username = uniqueName();
 			const res = await postJson("/api/v1/users", { username, password: PASSWORD });

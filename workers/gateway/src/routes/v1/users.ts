@@ -2,8 +2,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { UserSchema } from "../../../../../shared/users";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv, AuthedEnv } from "../../env";
-import { requireUser, TOKEN_USER_GONE } from "../../middleware/require-user";
+import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
+import { limitRegistration } from "../../rate-limits";
 
 const UsernameSchema = z
 	.string()
@@ -32,7 +33,7 @@ const createUser = createRoute({
 			headers: z.object({ Location: z.string() }),
 			content: { "application/json": { schema: UserSchema } },
 		},
-		...problemResponses(400, 409, 413, 415, 503),
+		...problemResponses(400, 409, 413, 415, 429, 503),
 	},
 });
 
@@ -52,6 +53,7 @@ const me = createRoute({
 export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }).openapi(
 	createUser,
 	async (c) => {
+		await limitRegistration(c);
 		const created = await callService("user", () =>
 			c.env.USER_SERVICE.createUser(callContext(c), c.req.valid("json")),
 		);
@@ -64,8 +66,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 export const meRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid });
 meRoutes.openapi(me, async (c) => {
 	const user = await callService("user", () =>
-		c.env.USER_SERVICE.getUser(callContext(c), c.var.userId),
+		c.env.USER_SERVICE.getUser(callContext(c), c.var.principal),
 	);
-	if (!user) throw new ApiError("unauthorized", TOKEN_USER_GONE);
+	if (!user) throw new ApiError("unauthorized", TOKEN_NO_LONGER_VALID);
 	return c.json(user, 200);
 });

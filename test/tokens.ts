@@ -1,0 +1,32 @@
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { encodeBase64Url } from "hono/utils/encode";
+import { keyId } from "../workers/gateway/src/auth/tokens";
+
+/** Token fixtures for the gateway's tests: claims and signatures an attacker (or a past deploy) could produce. */
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The header and payload of a compact JWS. */
+export function partsOf(token: string) {
+	const decode = (part = "") => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
+	const [header, payload] = token.split(".");
+	return { header: decode(header), payload: decode(payload) };
+}
+
+/** The claims the gateway issues for a user and token key, at `iat`. */
+export function claimsFor(userId: number, tokenKey: string, iat = nowSeconds()) {
+	return { sub: String(userId), iat, exp: iat + 900, iss: "gateway", aud: "api", tkey: tokenKey };
+}
+
+/** A token with any claims, signed with HMAC the way the gateway signs (a `kid` naming the secret). */
+export async function mintToken(
+	claims: Record<string, unknown>,
+	{
+		secret = env.JWT_SECRET,
+		alg = "HS256",
+	}: { secret?: string; alg?: "HS256" | "HS384" | "HS512" } = {},
+): Promise<string> {
+	const k = encodeBase64Url(new TextEncoder().encode(secret).buffer).replace(/=+$/, "");
+	return sign(claims, { kty: "oct", k, alg, kid: await keyId(secret) });
+}
