@@ -13,6 +13,8 @@ import {
 	released,
 } from "../../../shared/rpc";
 
+import type { OrderBook } from "./order-book";
+
 export { OrderBook } from "./order-book";
 
 const SERVICE = "order";
@@ -42,14 +44,12 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		items: OrderItem[],
 		idempotencyKey?: string,
 	): Promise<Result<CreatedOrder, "invalid_user" | "idempotency_key_reused">> {
-		return loggedCall(SERVICE, "createOrder", call, async () => {
-			// As the tutorial's order service did: no orders for unknown users.
-			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
+		// As the tutorial's order service did: no orders for unknown users.
+		return this.asUser(call, principal, "createOrder", async (book) => {
 			const idempotency =
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			const book = this.book(principal.userId);
 			return released(await book.create(call, principal.userId, items, idempotency));
 		});
 	}
@@ -59,11 +59,8 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found">> {
-		return loggedCall(SERVICE, "getOrder", call, async () => {
-			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
-			const order = await retryReadOnce(async () =>
-				released(await this.book(principal.userId).get(orderId)),
-			);
+		return this.asUser(call, principal, "getOrder", async (book) => {
+			const order = await retryReadOnce(async () => released(await book.get(orderId)));
 			return order ? ok(order) : fail("not_found");
 		});
 	}
@@ -73,10 +70,9 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		page: PageRequest,
 	): Promise<Result<OrderPage, "invalid_user" | "invalid_cursor">> {
-		return loggedCall(SERVICE, "listOrders", call, async () => {
-			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
-			return retryReadOnce(async () => released(await this.book(principal.userId).list(page)));
-		});
+		return this.asUser(call, principal, "listOrders", (book) =>
+			retryReadOnce(async () => released(await book.list(page))),
+		);
 	}
 
 	async cancelOrder(
@@ -84,10 +80,9 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found" | "already_cancelled">> {
-		return loggedCall(SERVICE, "cancelOrder", call, async () => {
-			if (!(await this.isValidUser(call, principal))) return fail("invalid_user");
-			return released(await this.book(principal.userId).cancel(orderId));
-		});
+		return this.asUser(call, principal, "cancelOrder", async (book) =>
+			released(await book.cancel(orderId)),
+		);
 	}
 
 	/** Health check: a Durable Object answers from its storage, as every order call needs. */
@@ -97,12 +92,20 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		);
 	}
 
-	private isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
-		return this.env.USER_SERVICE.isValidUser(call, principal);
-	}
-
-	private book(userId: number) {
-		return this.env.ORDER_BOOK.getByName(String(userId));
+	/**
+	 * Runs one logged RPC method against the principal's OrderBook, once the
+	 * user worker confirms the principal may act as that user.
+	 */
+	private asUser<T, E extends string>(
+		call: CallContext,
+		principal: Principal,
+		method: string,
+		run: (book: DurableObjectStub<OrderBook>) => Promise<Result<T, E>>,
+	): Promise<Result<T, E | "invalid_user">> {
+		return loggedCall(SERVICE, method, call, async () => {
+			if (!(await this.env.USER_SERVICE.isValidUser(call, principal))) return fail("invalid_user");
+			return run(this.env.ORDER_BOOK.getByName(String(principal.userId)));
+		});
 	}
 }
 
