@@ -20,7 +20,7 @@ const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrat
  * `wrangler deploy --dry-run` built (test/build-workers.ts), with the bindings
  * its own wrangler.toml declares. Called when the pool starts, after the build.
  */
-function internalWorker(name: "user" | "order", configPath: string) {
+function internalWorker(name: "user" | "order", configPath: string, tails: string[] = []) {
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
 	const { modulesRules: _rules, rootPath: _root, ...options } = workerOptions;
 	const dir = path.join(import.meta.dirname, "dist", name);
@@ -29,6 +29,7 @@ function internalWorker(name: "user" | "order", configPath: string) {
 	return {
 		...options,
 		name: `${name}-service`,
+		tails,
 		modules: [
 			{ type: "ESModule" as const, path: path.join(dir, "index.js") },
 			...sql.map((file) => ({ type: "Text" as const, path: path.join(dir, file) })),
@@ -65,6 +66,8 @@ export default defineConfig({
 						miniflare: {
 							bindings: { TEST_MIGRATIONS: migrations },
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
+							// The internal workers' log lines, for tests that follow a trace across them.
+							serviceBindings: { TEST_LOGS: "log-collector" },
 							ratelimits: {
 								// Its own counters: the development limiter's must not count against it.
 								TEST_PRODUCTION_REGISTRATION_LIMITER: {
@@ -73,8 +76,18 @@ export default defineConfig({
 								},
 							},
 							workers: [
-								internalWorker("user", "./workers/user/wrangler.toml"),
-								internalWorker("order", "./workers/order/wrangler.toml"),
+								internalWorker("user", "./workers/user/wrangler.toml", ["log-collector"]),
+								internalWorker("order", "./workers/order/wrangler.toml", ["log-collector"]),
+								{
+									name: "log-collector",
+									modules: [
+										{
+											type: "ESModule",
+											path: path.join(import.meta.dirname, "test/log-collector.js"),
+										},
+									],
+									compatibilityDate: "2026-10-01",
+								},
 							],
 						},
 					})),

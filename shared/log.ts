@@ -1,4 +1,5 @@
 import type { CallContext } from "./rpc";
+import { spanFields, startSpan } from "./trace";
 
 /**
  * One JSON line per request or RPC call, the shape Workers Logs indexes.
@@ -6,11 +7,6 @@ import type { CallContext } from "./rpc";
  */
 export function logLine(fields: Record<string, unknown>): void {
 	console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
-}
-
-/** The 32-hex trace id inside a W3C `traceparent`. */
-export function traceIdOf(traceparent: string): string | undefined {
-	return traceparent.split("-")[1];
 }
 
 function outcomeOf(value: unknown): string {
@@ -33,31 +29,71 @@ export function safeErrorMessage(error: unknown): string {
 	return error.message;
 }
 
+/** One method call as a span of its caller's trace: what its log line says, and the context it passes on. */
+function openHop(service: string, method: string, call: CallContext) {
+	const span = startSpan(call.traceparent);
+	return {
+		service,
+		method,
+		started: Date.now(),
+		line: { service, requestId: call.requestId, ...spanFields(span), rpc: method },
+		context: { requestId: call.requestId, traceparent: span.traceparent },
+	};
+}
+type Hop = ReturnType<typeof openHop>;
+
+function closeHop<T>(hop: Hop, value: T): T {
+	logLine({ ...hop.line, status: outcomeOf(value), durationMs: Date.now() - hop.started });
+	return value;
+}
+
+/** Logs the failure and returns what to throw: an error whose message is safe to cross RPC. */
+function failHop(hop: Hop, error: unknown): Error {
+	const message = safeErrorMessage(error);
+	logLine({
+		...hop.line,
+		status: "exception",
+		error: message,
+		durationMs: Date.now() - hop.started,
+	});
+	return new Error(`${hop.service}.${hop.method} failed: ${message}`);
+}
+
 /**
- * Runs one RPC method and logs it as one line under the caller's request id,
- * so a request can be followed from the gateway into each worker. A thrown
- * error crosses RPC with its safe message only.
+ * Runs one RPC method as a span of the caller's trace and logs it as one
+ * line under the caller's request id, so a request can be followed from the
+ * gateway into each worker. `run` gets this span's call context, to pass to
+ * the calls and events it makes. A thrown error crosses RPC with its safe
+ * message only.
  */
 export async function loggedCall<T>(
 	service: string,
 	method: string,
 	call: CallContext,
-	run: () => T,
+	run: (call: CallContext) => T,
 ): Promise<Awaited<T>> {
-	const started = Date.now();
-	const line = {
-		service,
-		requestId: call.requestId,
-		traceId: traceIdOf(call.traceparent),
-		rpc: method,
-	};
+	const hop = openHop(service, method, call);
 	try {
-		const value = await run();
-		logLine({ ...line, status: outcomeOf(value), durationMs: Date.now() - started });
-		return value;
+		return closeHop(hop, await run(hop.context));
 	} catch (error) {
-		const message = safeErrorMessage(error);
-		logLine({ ...line, status: "exception", error: message, durationMs: Date.now() - started });
-		throw new Error(`${service}.${method} failed: ${message}`);
+		throw failHop(hop, error);
+	}
+}
+
+/**
+ * loggedCall for a Durable Object's synchronous methods, which stay
+ * synchronous so that each runs as one transaction.
+ */
+export function loggedSync<T>(
+	service: string,
+	method: string,
+	call: CallContext,
+	run: (call: CallContext) => T,
+): T {
+	const hop = openHop(service, method, call);
+	try {
+		return closeHop(hop, run(hop.context));
+	} catch (error) {
+		throw failHop(hop, error);
 	}
 }

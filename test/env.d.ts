@@ -4,5 +4,7 @@ declare namespace Cloudflare {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		TEST_USERS_DB: D1Database;
 		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
+		/** test/log-collector.js: the internal workers' log lines by trace id. */
+		TEST_LOGS: Fetcher;
 	}
 }

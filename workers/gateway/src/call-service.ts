@@ -1,4 +1,5 @@
 import { type CallContext, released } from "../../../shared/rpc";
+import type { Span } from "../../../shared/trace";
 import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
@@ -37,7 +38,7 @@ export async function callService<T>(
 	}
 }
 
-/** The ids every RPC call carries, so the callee logs under the same request and trace. */
-export function callContext(c: { var: CallContext }): CallContext {
-	return { requestId: c.var.requestId, traceparent: c.var.traceparent };
+/** The ids every RPC call carries, so the callee logs under the same request, as a child of this span. */
+export function callContext(c: { var: { requestId: string; span: Span } }): CallContext {
+	return { requestId: c.var.requestId, traceparent: c.var.span.traceparent };
 }

@@ -45,12 +45,12 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		idempotencyKey?: string,
 	): Promise<Result<CreatedOrder, "invalid_user" | "idempotency_key_reused">> {
 		// As the tutorial's order service did: no orders for unknown users.
-		return this.asUser(call, principal, "createOrder", async (book) => {
+		return this.asUser(call, principal, "createOrder", async (book, span) => {
 			const idempotency =
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return released(await book.create(call, principal.userId, items, idempotency));
+			return released(await book.create(span, principal.userId, items, idempotency));
 		});
 	}
 
@@ -59,8 +59,8 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found">> {
-		return this.asUser(call, principal, "getOrder", async (book) => {
-			const order = await retryReadOnce(async () => released(await book.get(orderId)));
+		return this.asUser(call, principal, "getOrder", async (book, span) => {
+			const order = await retryReadOnce(async () => released(await book.get(span, orderId)));
 			return order ? ok(order) : fail("not_found");
 		});
 	}
@@ -70,8 +70,8 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		page: PageRequest,
 	): Promise<Result<OrderPage, "invalid_user" | "invalid_cursor">> {
-		return this.asUser(call, principal, "listOrders", (book) =>
-			retryReadOnce(async () => released(await book.list(page))),
+		return this.asUser(call, principal, "listOrders", (book, span) =>
+			retryReadOnce(async () => released(await book.list(span, page))),
 		);
 	}
 
@@ -80,31 +80,32 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found" | "already_cancelled">> {
-		return this.asUser(call, principal, "cancelOrder", async (book) =>
-			released(await book.cancel(orderId)),
+		return this.asUser(call, principal, "cancelOrder", async (book, span) =>
+			released(await book.cancel(span, orderId)),
 		);
 	}
 
 	/** Health check: a Durable Object answers from its storage, as every order call needs. */
 	async ping(call: CallContext): Promise<true> {
-		return loggedCall(SERVICE, "ping", call, async () =>
-			released(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping()),
+		return loggedCall(SERVICE, "ping", call, async (span) =>
+			released(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping(span)),
 		);
 	}
 
 	/**
 	 * Runs one logged RPC method against the principal's OrderBook, once the
-	 * user worker confirms the principal may act as that user.
+	 * user worker confirms the principal may act as that user. `run` gets
+	 * this call's span, for the Durable Object call it makes.
 	 */
 	private asUser<T, E extends string>(
 		call: CallContext,
 		principal: Principal,
 		method: string,
-		run: (book: DurableObjectStub<OrderBook>) => Promise<Result<T, E>>,
+		run: (book: DurableObjectStub<OrderBook>, span: CallContext) => Promise<Result<T, E>>,
 	): Promise<Result<T, E | "invalid_user">> {
-		return loggedCall(SERVICE, method, call, async () => {
-			if (!(await this.env.USER_SERVICE.isValidUser(call, principal))) return fail("invalid_user");
-			return run(this.env.ORDER_BOOK.getByName(String(principal.userId)));
+		return loggedCall(SERVICE, method, call, async (span) => {
+			if (!(await this.env.USER_SERVICE.isValidUser(span, principal))) return fail("invalid_user");
+			return run(this.env.ORDER_BOOK.getByName(String(principal.userId)), span);
 		});
 	}
 }

@@ -34,7 +34,7 @@ describe("OrderBook.create", () => {
 			const ids = new Set(created.map(({ order }) => order.id));
 			expect(ids.size).toBe(50);
 
-			const page = unwrap(await book.list({ limit: 100 }));
+			const page = unwrap(await book.list(call, { limit: 100 }));
 			expect(new Set(page.orders.map((o) => o.id))).toEqual(ids);
 		});
 
@@ -43,7 +43,7 @@ describe("OrderBook.create", () => {
 			const { order } = unwrap(await book.create(call, 10, items("durable")));
 			// A fresh instance over the same storage, as after eviction or a deploy.
 			await evictDurableObject(book);
-			expect(await env.ORDER_BOOK.getByName("10").get(order.id)).toEqual(order);
+			expect(await env.ORDER_BOOK.getByName("10").get(call, order.id)).toEqual(order);
 		});
 	});
 });
@@ -56,7 +56,7 @@ describe("OrderBook.create with an Idempotency-Key", () => {
 			const retry = unwrap(await book.create(call, 11, items("a"), key("k1")));
 			expect(first.replayed).toBe(false);
 			expect(retry).toEqual({ order: first.order, replayed: true });
-			expect(unwrap(await book.list({ limit: 10 })).orders).toHaveLength(1);
+			expect(unwrap(await book.list(call, { limit: 10 })).orders).toHaveLength(1);
 		});
 
 		it("places one order for many concurrent retries", async () => {
@@ -68,13 +68,13 @@ describe("OrderBook.create with an Idempotency-Key", () => {
 			);
 			expect(new Set(results.map(({ order }) => order.id)).size).toBe(1);
 			expect(results.filter(({ replayed }) => !replayed)).toHaveLength(1);
-			expect(unwrap(await book.list({ limit: 100 })).orders).toHaveLength(1);
+			expect(unwrap(await book.list(call, { limit: 100 })).orders).toHaveLength(1);
 		});
 
 		it("replays the first response even after the order was cancelled", async () => {
 			const book = env.ORDER_BOOK.getByName("14");
 			const first = unwrap(await book.create(call, 14, items("a"), key("k")));
-			await book.cancel(first.order.id);
+			await book.cancel(call, first.order.id);
 			expect(unwrap(await book.create(call, 14, items("a"), key("k"))).order.status).toBe(
 				"created",
 			);
@@ -98,7 +98,7 @@ describe("OrderBook.cancel", () => {
 		it("cancels an order", async () => {
 			const book = env.ORDER_BOOK.getByName("15");
 			const { order } = unwrap(await book.create(call, 15, items("a")));
-			expect(unwrap(await book.cancel(order.id)).status).toBe("cancelled");
+			expect(unwrap(await book.cancel(call, order.id)).status).toBe("cancelled");
 		});
 	});
 
@@ -106,9 +106,12 @@ describe("OrderBook.cancel", () => {
 		it("reports an order already cancelled, and one it does not hold", async () => {
 			const book = env.ORDER_BOOK.getByName("16");
 			const { order } = unwrap(await book.create(call, 16, items("a")));
-			await book.cancel(order.id);
-			expect(await book.cancel(order.id)).toEqual({ ok: false, error: "already_cancelled" });
-			expect(await book.cancel(crypto.randomUUID())).toEqual({ ok: false, error: "not_found" });
+			await book.cancel(call, order.id);
+			expect(await book.cancel(call, order.id)).toEqual({ ok: false, error: "already_cancelled" });
+			expect(await book.cancel(call, crypto.randomUUID())).toEqual({
+				ok: false,
+				error: "not_found",
+			});
 		});
 	});
 });
@@ -126,8 +129,10 @@ describe("OrderBook's outbox", () => {
 				userId: 20,
 				orderId: order.id,
 				requestId: call.requestId,
-				traceparent: call.traceparent,
+				// The create's own span, in the caller's trace: the consumer's parent.
+				traceparent: expect.stringMatching(/^00-a{32}-[0-9a-f]{16}-01$/),
 			});
+			expect(row?.event.traceparent).not.toBe(call.traceparent);
 			await vi.waitFor(async () => expect((await outboxOf("20"))[0]?.sentAt).toBeInstanceOf(Date));
 		});
 	});
@@ -162,7 +167,7 @@ describe("OrderBook's outbox", () => {
 			await runInDurableObject(book, (instance: OrderBook) => {
 				expect(() => instance.create(call, 23, items("a"))).toThrow(/outbox unavailable/);
 			});
-			expect(unwrap(await book.list({ limit: 10 })).orders).toEqual([]);
+			expect(unwrap(await book.list(call, { limit: 10 })).orders).toEqual([]);
 			expect(await outboxOf("23")).toEqual([]);
 			expect(await runDurableObjectAlarm(book)).toBe(false);
 			expect(send).not.toHaveBeenCalled();

@@ -2,10 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { OrderCreated } from "../../../shared/events";
-import { logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import { loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import { spanFields, startSpan } from "../../../shared/trace";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
@@ -24,6 +25,8 @@ export interface Idempotency {
 	/** SHA-256 of the request, computed by the caller. */
 	fingerprint: string;
 }
+
+const SERVICE = "order";
 
 /** Milliseconds before the next try after `failures` failed sends in a row: 1, 2, 4 ... 60 s. */
 function resendDelayMs(failures: number): number {
@@ -51,6 +54,17 @@ export class OrderBook extends DurableObject<Env> {
 	}
 
 	create(
+		call: CallContext,
+		userId: number,
+		items: OrderItem[],
+		idempotency?: Idempotency,
+	): Result<CreatedOrder, "idempotency_key_reused"> {
+		return loggedSync(SERVICE, "OrderBook.create", call, (span) =>
+			this.place(span, userId, items, idempotency),
+		);
+	}
+
+	private place(
 		cause: CallContext,
 		userId: number,
 		items: OrderItem[],
@@ -95,22 +109,26 @@ export class OrderBook extends DurableObject<Env> {
 		return created;
 	}
 
-	get(orderId: string): Order | null {
-		return findOrder(this.db, orderId);
+	get(call: CallContext, orderId: string): Order | null {
+		return loggedSync(SERVICE, "OrderBook.get", call, () => findOrder(this.db, orderId));
 	}
 
-	list(page: PageRequest): Result<OrderPage, "invalid_cursor"> {
-		return listOrders(this.db, page);
+	list(call: CallContext, page: PageRequest): Result<OrderPage, "invalid_cursor"> {
+		return loggedSync(SERVICE, "OrderBook.list", call, () => listOrders(this.db, page));
 	}
 
-	cancel(orderId: string): Result<Order, "not_found" | "already_cancelled"> {
-		return this.ctx.storage.transactionSync(() => cancelOrder(this.db, orderId));
+	cancel(call: CallContext, orderId: string): Result<Order, "not_found" | "already_cancelled"> {
+		return loggedSync(SERVICE, "OrderBook.cancel", call, () =>
+			this.ctx.storage.transactionSync(() => cancelOrder(this.db, orderId)),
+		);
 	}
 
 	/** Health check: the object runs and its storage answers. */
-	ping(): true {
-		this.ctx.storage.sql.exec("SELECT 1").one();
-		return true;
+	ping(call: CallContext): true {
+		return loggedSync(SERVICE, "OrderBook.ping", call, () => {
+			this.ctx.storage.sql.exec("SELECT 1").one();
+			return true as const;
+		});
 	}
 
 	/** Sends the outbox's pending events; if the queue refuses, tries again later, for as long as it takes. */
@@ -122,7 +140,7 @@ export class OrderBook extends DurableObject<Env> {
 		} catch (error) {
 			this.failedSends += 1;
 			logLine({
-				service: "order",
+				service: SERVICE,
 				level: "warn",
 				status: "send_failed",
 				pending: events.length,
@@ -142,11 +160,13 @@ export class OrderBook extends DurableObject<Env> {
 	}
 }
 
+/** The send is a span of the create that wrote the event. */
 function logSent(event: OrderCreated): void {
 	logLine({
-		service: "order",
+		service: SERVICE,
 		requestId: event.requestId,
-		traceId: traceIdOf(event.traceparent),
+		...spanFields(startSpan(event.traceparent)),
+		send: event.type,
 		eventId: event.eventId,
 		status: "sent",
 	});

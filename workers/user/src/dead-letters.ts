@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { TaskEventSchema } from "../../../shared/events";
-import { logLine, traceIdOf } from "../../../shared/log";
+import { logLine } from "../../../shared/log";
+import { spanFields, startSpan } from "../../../shared/trace";
 import { deadLetters } from "./db/schema";
 import type { UsersDb } from "./users";
 
@@ -63,7 +64,7 @@ export async function storeDeadLetters(batch: MessageBatch<unknown>, db: UsersDb
 			...(event && {
 				eventId: event.eventId,
 				requestId: event.requestId,
-				traceId: traceIdOf(event.traceparent),
+				...spanFields(startSpan(event.traceparent)),
 			}),
 			attempts: letter.attempts,
 			error: letter.error,

@@ -56,11 +56,14 @@ describe("UserService logging", () => {
 			await service().verifyCredentials(call, "carol", "wrong-pass-2");
 
 			const lines = log.mock.calls.map(([line]) => String(line));
-			expect(lines.map((line) => JSON.parse(line))).toEqual([
+			const calls = lines.map((line) => JSON.parse(line)).filter((line) => "rpc" in line);
+			expect(calls).toEqual([
 				expect.objectContaining({
 					service: "user",
 					requestId: "req-1",
 					traceId: "a".repeat(32),
+					parentSpanId: "b".repeat(16),
+					spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
 					rpc: "createUser",
 					status: "ok",
 				}),

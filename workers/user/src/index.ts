@@ -1,9 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { UserRegistered } from "../../../shared/events";
-import { loggedCall, logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import { loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
 import type { NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
+import { spanFields, startSpan } from "../../../shared/trace";
 import type { NewUser, User } from "../../../shared/users";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
@@ -23,7 +24,7 @@ const SERVICE = "user";
 export class UserService extends WorkerEntrypoint<Env> {
 	/** Registers a user; its user.registered event is sent once the response has left. */
 	async createUser(call: CallContext, input: NewUser): Promise<Result<User, "username_taken">> {
-		return loggedCall(SERVICE, "createUser", call, async () => {
+		return loggedCall(SERVICE, "createUser", call, async (span) => {
 			const created = await insertUser(
 				usersDb(this.env.DB),
 				{
@@ -32,7 +33,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 					passwordHash: await hashPassword(input.password),
 					createdAt: new Date(),
 				},
-				call,
+				span,
 			);
 			if (!created.ok) return created;
 			this.ctx.waitUntil(this.publish(created.value.event));
@@ -99,18 +100,18 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
 	private async publish(event: UserRegistered): Promise<void> {
+		const line = {
+			service: SERVICE,
+			requestId: event.requestId,
+			...spanFields(startSpan(event.traceparent)),
+			send: event.type,
+			eventId: event.eventId,
+		};
 		try {
 			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event], new Date());
+			logLine({ ...line, status: "sent" });
 		} catch (error) {
-			logLine({
-				service: SERVICE,
-				level: "warn",
-				requestId: event.requestId,
-				traceId: traceIdOf(event.traceparent),
-				eventId: event.eventId,
-				status: "send_failed",
-				error: safeErrorMessage(error),
-			});
+			logLine({ ...line, level: "warn", status: "send_failed", error: safeErrorMessage(error) });
 		}
 	}
 }

@@ -1,5 +1,6 @@
 import { type TaskEvent, TaskEventSchema } from "../../../shared/events";
-import { logLine, safeErrorMessage, traceIdOf } from "../../../shared/log";
+import { logLine, safeErrorMessage } from "../../../shared/log";
+import { spanFields, startSpan } from "../../../shared/trace";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
 import { markEmailed, recordNotification } from "./notifications";
@@ -105,7 +106,7 @@ async function settle(
 /**
  * The tasks queue's consumer. Each message is settled by itself, so one that
  * fails is retried alone and the rest of its batch is not delivered again.
- * One log line per message, under the trace of the request that caused it.
+ * One log line per message, as a span of the request that caused it.
  */
 export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps): Promise<void> {
 	for (const message of batch.messages) {
@@ -117,11 +118,12 @@ export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps)
 			queue: batch.queue,
 			messageId: message.id,
 			attempts: message.attempts,
+			// The message is a span of the trace of the request that caused its event.
 			...(event && {
 				eventId: event.eventId,
 				type: event.type,
 				requestId: event.requestId,
-				traceId: traceIdOf(event.traceparent),
+				...spanFields(startSpan(event.traceparent)),
 			}),
 			status,
 			durationMs: Date.now() - started,

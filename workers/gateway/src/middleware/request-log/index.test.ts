@@ -51,6 +51,8 @@ describe("requestLog", () => {
 					service: "test",
 					requestId: "req-7",
 					traceId: "c".repeat(32),
+					spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+					parentSpanId: "d".repeat(16),
 					method: "GET",
 					route: "/items/:id",
 					status: 200,

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import { logLine, safeErrorMessage, traceIdOf } from "../../../../../shared/log";
+import { logLine, safeErrorMessage } from "../../../../../shared/log";
+import { spanFields } from "../../../../../shared/trace";
 import { asApiError, PROBLEMS } from "../../problems";
 import type { TraceContextVariables } from "../trace-context";
 
@@ -26,7 +27,7 @@ export const requestLog =
 		logLine({
 			service,
 			requestId: c.var.requestId,
-			traceId: traceIdOf(c.var.traceparent),
+			...spanFields(c.var.span),
 			method: c.req.method,
 			route: routePath(c),
 			status: c.res.status,

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import type { Span } from "../../../../../shared/trace";
 import { type TraceContextVariables, traceContext } from ".";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -10,19 +11,21 @@ const PARENT_ID = "00f067aa0ba902b7";
 async function traceparentFor(incoming?: string) {
 	const app = new Hono<{ Variables: TraceContextVariables }>();
 	app.use(traceContext());
-	app.get("/", (c) => c.text(c.var.traceparent));
+	app.get("/", (c) => c.json(c.var.span));
 	const headers: Record<string, string> = incoming === undefined ? {} : { traceparent: incoming };
-	const traceparent = await (await app.request("/", { headers })).text();
-	const [, traceId, spanId, flags] = TRACEPARENT.exec(traceparent) ?? [];
-	return { traceparent, traceId, spanId, flags };
+	const span = (await (await app.request("/", { headers })).json()) as Span;
+	const [, traceId, spanId, flags] = TRACEPARENT.exec(span.traceparent) ?? [];
+	expect(span).toMatchObject({ traceId, spanId });
+	return { traceparent: span.traceparent, traceId, spanId, flags, parentSpanId: span.parentSpanId };
 }
 
 describe("traceContext", () => {
 	describe("happy", () => {
-		it("continues a valid incoming trace: same trace id and flags, a span id of its own", async () => {
+		it("continues a valid incoming trace: same trace id and flags, a span of its own under the caller's", async () => {
 			const own = await traceparentFor(`00-${TRACE_ID}-${PARENT_ID}-00`);
 			expect(own.traceId).toBe(TRACE_ID);
 			expect(own.flags).toBe("00");
+			expect(own.parentSpanId).toBe(PARENT_ID);
 			expect(own.spanId).toMatch(/^[0-9a-f]{16}$/);
 			expect(own.spanId).not.toBe(PARENT_ID);
 		});
@@ -32,6 +35,7 @@ describe("traceContext", () => {
 			expect(own.traceparent).toMatch(TRACEPARENT);
 			expect(own.traceId).not.toBe("0".repeat(32));
 			expect(own.flags).toBe("01");
+			expect(own.parentSpanId).toBeUndefined();
 		});
 
 		it("gives every request a different trace when none is sent", async () => {
@@ -55,6 +59,7 @@ describe("traceContext", () => {
 			expect(own.traceparent).toMatch(TRACEPARENT);
 			expect(own.traceId).not.toBe(TRACE_ID);
 			expect(own.traceId).not.toBe("0".repeat(32));
+			expect(own.parentSpanId).toBeUndefined();
 		});
 	});
 
