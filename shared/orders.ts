@@ -21,7 +21,7 @@ const OrderStatusSchema = z.enum(["created", "cancelled"]);
 
 export const OrderSchema = z
 	.object({
-		id: z.string(),
+		id: z.uuid(),
 		userId: z.number().int().positive(),
 		items: z.array(OrderItemSchema),
 		status: OrderStatusSchema,

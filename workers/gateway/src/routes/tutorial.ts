@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { SkuSchema } from "../../../../shared/orders";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
+import { problemResponses } from "../problems";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its
@@ -29,8 +30,10 @@ const invalidBody: Record<string, object> = {
 const register = createRoute({
 	method: "post",
 	path: "/register",
+	operationId: "tutorialRegister",
 	tags: ["Tutorial"],
 	summary: "Register a user (tutorial)",
+	security: [],
 	request: {
 		body: {
 			required: true,
@@ -45,26 +48,32 @@ const register = createRoute({
 		201: { description: "Created", content: { "application/json": { schema: Message } } },
 		400: { description: "Missing field", content: { "application/json": { schema: Message } } },
 		409: { description: "Username taken", content: { "application/json": { schema: Message } } },
+		...problemResponses(413, 503),
 	},
 });
 
 const validateUser = createRoute({
 	method: "get",
 	path: "/validate_user/{user_id}",
+	operationId: "tutorialValidateUser",
 	tags: ["Tutorial"],
 	summary: "Check that a user exists (tutorial)",
+	security: [],
 	request: { params: z.object({ user_id: z.string().regex(/^\d+$/) }) },
 	responses: {
 		200: { description: "Exists", content: { "application/json": { schema: Message } } },
 		404: { description: "No such user", content: { "application/json": { schema: ErrorBody } } },
+		...problemResponses(503),
 	},
 });
 
 const createOrder = createRoute({
 	method: "post",
 	path: "/create_order",
+	operationId: "tutorialCreateOrder",
 	tags: ["Tutorial"],
 	summary: "Create an order for a user (tutorial)",
+	security: [],
 	request: {
 		body: {
 			required: true,
@@ -82,6 +91,7 @@ const createOrder = createRoute({
 		201: { description: "Created", content: { "application/json": { schema: Message } } },
 		400: { description: "Malformed", content: { "application/json": { schema: ErrorBody } } },
 		401: { description: "Unknown user", content: { "application/json": { schema: ErrorBody } } },
+		...problemResponses(413, 503),
 	},
 });
 

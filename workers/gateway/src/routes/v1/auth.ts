@@ -24,8 +24,10 @@ const TokenSchema = z
 const login = createRoute({
 	method: "post",
 	path: "/auth/login",
+	operationId: "login",
 	tags: ["Auth"],
 	summary: "Exchange username and password for an access token",
+	security: [],
 	request: { body: { required: true, content: { "application/json": { schema: LoginSchema } } } },
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: TokenSchema } } },
