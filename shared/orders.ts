@@ -1,11 +1,17 @@
 import { z } from "zod";
 
-// Printable characters only: no control characters end up in stored SKUs.
+// Printable characters only: no control characters (Unicode's Cc: U+0000-001F,
+// U+007F-009F) end up in stored SKUs. Spelled as ranges without the `u` flag:
+// the OpenAPI document carries only a pattern's source, so a flag would be
+// lost there (its generator even left a stray "/u" that no SKU matched, and
+// validating clients rejected every order), and `\p{...}` means nothing
+// without it.
 export const SkuSchema = z
 	.string()
 	.min(1)
 	.max(64)
-	.regex(/^[^\p{Cc}]+$/u, "must be printable characters");
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: excluding them is the point.
+	.regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, "must be printable characters");
 
 const OrderItemSchema = z
 	.object({

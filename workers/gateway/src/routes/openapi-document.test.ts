@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api } from "../../../../test/requests";
+import { Contract, type OpenApiDocument } from "../../../../test/contract";
+import { api, appRequest } from "../../../../test/requests";
 import { createApp } from "../app";
 
 type Operation = {
@@ -126,12 +127,40 @@ describe("GET /openapi.json", () => {
 				properties: { quantity: { minimum: 1, maximum: 1000 } },
 			});
 		});
+
+		it("lets a validating client send the orders the API takes, and no others", () => {
+			const contract = new Contract(doc as unknown as OpenApiDocument);
+			const placing = (sku: string) =>
+				contract.departures({
+					method: "POST",
+					path: "/api/v1/orders",
+					requestBody: JSON.stringify({ items: [{ sku, quantity: 2 }] }),
+					status: 201,
+					headers: new Headers({
+						"Content-Type": "application/json",
+						"X-Request-Id": "r-1",
+						Location: "/api/v1/orders/x",
+					}),
+					body: JSON.stringify({
+						id: crypto.randomUUID(),
+						userId: 1,
+						items: [{ sku, quantity: 2 }],
+						status: "created",
+						createdAt: new Date().toISOString(),
+					}),
+				});
+			for (const sku of ["book-1", "Ünïcode ✓", "with space/and:punctuation"]) {
+				expect(placing(sku), sku).toEqual([]);
+			}
+			expect(placing("bell\u0007")).not.toEqual([]);
+			expect(placing("\u0085next-line")).not.toEqual([]);
+		});
 	});
 
 	describe("security", () => {
 		it("lists the tutorial's routes only where SEED_ROUTES serves them", async () => {
 			const pathsWith = async (SEED_ROUTES: "on" | "off") => {
-				const res = await createApp().request("/openapi.json", {}, { ...env, SEED_ROUTES });
+				const res = await appRequest("/openapi.json", {}, { ...env, SEED_ROUTES });
 				return Object.keys(((await res.json()) as Document).paths);
 			};
 			expect(await pathsWith("on")).toEqual(expect.arrayContaining(["/register", "/create_order"]));
