@@ -15,13 +15,14 @@ interface Header {
 	required?: boolean;
 	schema?: Schema;
 }
-interface Response {
+/** A response as the document describes it. */
+interface ResponseSpec {
 	headers?: Record<string, Header>;
 	content?: Record<string, { schema?: Schema }>;
 }
 interface Operation {
 	requestBody?: { content: Record<string, { schema?: Schema }> };
-	responses: Record<string, Response>;
+	responses: Record<string, ResponseSpec>;
 }
 export interface OpenApiDocument {
 	openapi: string;
@@ -101,7 +102,7 @@ export class Contract {
 		const key = [status, range, "default"].find((k) => k in operation.responses);
 		if (!key) return [`status ${status} is not documented for ${method.toUpperCase()} ${template}`];
 		const at = ["paths", template, method];
-		const response = operation.responses[key] as Response;
+		const response = operation.responses[key] as ResponseSpec;
 		return [
 			...this.headerDepartures(exchange.headers, response, [...at, "responses", key]),
 			...this.bodyDepartures(exchange, response, [...at, "responses", key]),
@@ -123,7 +124,7 @@ export class Contract {
 		);
 	}
 
-	private headerDepartures(headers: Headers, response: Response, at: string[]): string[] {
+	private headerDepartures(headers: Headers, response: ResponseSpec, at: string[]): string[] {
 		return Object.entries(response.headers ?? {}).flatMap(([name, declared]) => {
 			// The document's shared headers are references into components.headers.
 			const shared = declared.$ref?.replace("#/components/headers/", "");
@@ -138,7 +139,7 @@ export class Contract {
 		});
 	}
 
-	private bodyDepartures(exchange: Exchange, response: Response, at: string[]): string[] {
+	private bodyDepartures(exchange: Exchange, response: ResponseSpec, at: string[]): string[] {
 		const type = mediaType(exchange.headers.get("content-type"));
 		const content = response.content ?? {};
 		if (Object.keys(content).length === 0) {
