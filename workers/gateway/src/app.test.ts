@@ -55,6 +55,7 @@ describe("every response", () => {
 			app.get("/boom", () => {
 				throw new TypeError("boom");
 			});
+			// Not through appRequest: /boom is this test's route, so no document lists it.
 			const res = await app.request("/boom", {}, env);
 			const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)));
 			log.mockRestore();
