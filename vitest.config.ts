@@ -94,7 +94,8 @@ export default defineConfig({
 				],
 				test: {
 					name: "gateway",
-					include: ["workers/gateway/**/*.test.ts"],
+					// test/contract.test.ts: the check its requests put every response through.
+					include: ["workers/gateway/**/*.test.ts", "test/*.test.ts"],
 					setupFiles: ["./test/apply-migrations.ts"],
 				},
 			},

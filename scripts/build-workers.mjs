@@ -5,9 +5,12 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { copyDocsAssets } from "./docs-assets.mjs";
 import { workerConfigs, wrangler } from "./wrangler.mjs";
 
 export async function buildWorkers(names = Object.keys(workerConfigs)) {
+	// The gateway's config names its assets folder; the test runs serve it too.
+	copyDocsAssets();
 	for (const name of names) {
 		await wrangler(
 			[

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { copyDocsAssets } from "./docs-assets.mjs";
 import { spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
 
 const args = process.argv.slice(2);
@@ -46,6 +47,7 @@ if (Buffer.byteLength(current) < 32) {
 	console.log(`Wrote a development JWT_SECRET to ${DEV_VARS}`);
 }
 
+copyDocsAssets();
 await wrangler([
 	"d1",
 	"migrations",

@@ -1,12 +1,8 @@
 import { z } from "zod";
-import { PRINTABLE } from "./text";
+import { printable } from "./text";
 
 // Printable characters only: nothing invisible or direction-changing ends up in stored SKUs.
-export const SkuSchema = z
-	.string()
-	.min(1)
-	.max(64)
-	.regex(PRINTABLE, "must be printable characters, not blank");
+export const SkuSchema = printable(z.string().min(1).max(64));
 
 const OrderItemSchema = z
 	.object({
@@ -22,7 +18,7 @@ const OrderStatusSchema = z.enum(["created", "cancelled"]);
 
 export const OrderSchema = z
 	.object({
-		id: z.string(),
+		id: z.uuid(),
 		userId: z.number().int().positive(),
 		items: z.array(OrderItemSchema),
 		status: OrderStatusSchema,

@@ -4,7 +4,7 @@ export const UserSchema = z
 	.object({
 		id: z.number().int().positive(),
 		username: z.string(),
-		email: z.string().optional(),
+		email: z.email().optional(),
 		createdAt: z.iso.datetime(),
 	})
 	.meta({ id: "User" });

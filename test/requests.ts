@@ -1,8 +1,12 @@
 import { env, exports } from "cloudflare:workers";
+import { createApp } from "../workers/gateway/src/app";
+import { Contract, expectConforms, type OpenApiDocument } from "./contract";
 
 /**
  * Request and login fixtures for the gateway's tests, which go through the
  * gateway's own fetch handler with the real user and order workers behind it.
+ * Every response is checked against the OpenAPI document the gateway serves
+ * (./contract.ts), so a test fails when what it received departs from it.
  */
 
 let names = 0;
@@ -12,8 +16,54 @@ export function uniqueName(prefix = "user"): string {
 	return `${prefix}_${names}_${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export function api(path: string, init: RequestInit = {}): Promise<Response> {
-	return exports.default.fetch(`http://localhost${path}`, init);
+const contracts = new Map<string, Contract>();
+
+/** The contract for a served document, compiled once per document. */
+async function contractOf(document: Response): Promise<Contract> {
+	const text = await document.text();
+	let contract = contracts.get(text);
+	if (!contract) {
+		contract = new Contract(JSON.parse(text) as OpenApiDocument);
+		contracts.set(text, contract);
+	}
+	return contract;
+}
+
+async function checked(contract: Contract, path: string, init: RequestInit, res: Response) {
+	expectConforms(contract, {
+		method: init.method ?? "GET",
+		// After a followed redirect, the answer is the last URL's.
+		path: new URL(res.redirected ? res.url : path, "http://localhost").pathname,
+		...(typeof init.body === "string" ? { requestBody: init.body } : {}),
+		status: res.status,
+		headers: res.headers,
+		body: await res.clone().text(),
+	});
+	return res;
+}
+
+let served: Promise<Contract> | undefined;
+
+export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+	served ??= exports.default.fetch("http://localhost/openapi.json").then(contractOf);
+	const res = await exports.default.fetch(`http://localhost${path}`, init);
+	return checked(await served, path, init, res);
+}
+
+/**
+ * A request to a fresh gateway app with other bindings than the test
+ * runtime's (a broken worker, SEED_ROUTES off), checked against the document
+ * that app serves with them.
+ */
+export async function appRequest(path: string, init: RequestInit, bindings: Env) {
+	const app = createApp();
+	const res = await app.request(path, init, bindings);
+	return checked(
+		await contractOf(await app.request("/openapi.json", {}, bindings)),
+		path,
+		init,
+		res,
+	);
 }
 
 export function postJson(

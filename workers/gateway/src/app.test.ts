@@ -1,11 +1,13 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import {
 	api,
+	appRequest,
 	bearer,
 	envWithBroken,
 	expectProblem,
 	PASSWORD,
+	postJson,
 	signUp,
 } from "../../../test/requests";
 import { createApp } from "./app";
@@ -40,10 +42,9 @@ describe("every response", () => {
 		});
 
 		it("is a 413 problem for a body over 16 KiB", async () => {
-			const res = await exports.default.fetch("http://localhost/register", {
-				method: "POST",
-				headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
+			const res = await postJson("/register", {
+				username: "x".repeat(17 * 1024),
+				password: "pass123",
 			});
 			expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
 		});
@@ -54,6 +55,7 @@ describe("every response", () => {
 			app.get("/boom", () => {
 				throw new TypeError("boom");
 			});
+			// Not through appRequest: /boom is this test's route, so no document lists it.
 			const res = await app.request("/boom", {}, env);
 			const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)));
 			log.mockRestore();
@@ -104,11 +106,7 @@ describe("every response", () => {
 describe("an internal worker that fails", () => {
 	describe("errors", () => {
 		it("gives 503 with Retry-After, not a 500", async () => {
-			const res = await createApp().request(
-				"/validate_user/1",
-				{},
-				envWithBroken("USER_SERVICE", "throws"),
-			);
+			const res = await appRequest("/validate_user/1", {}, envWithBroken("USER_SERVICE", "throws"));
 			const problem = await expectProblem(res, 503);
 			expect(res.headers.get("retry-after")).toBe("5");
 			expect(problem).toMatchObject({ detail: "The user service is unavailable" });
@@ -116,7 +114,7 @@ describe("an internal worker that fails", () => {
 
 		it("gives 503 within 5 seconds, not a hang, when it never answers", async () => {
 			const started = Date.now();
-			const login = await createApp().request(
+			const login = await appRequest(
 				"/api/v1/auth/login",
 				{
 					method: "POST",

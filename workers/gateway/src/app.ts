@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { requestLog } from "./middleware/request-log";
 import { traceContext } from "./middleware/trace-context";
 import { ApiError, asApiError, problem } from "./problems";
+import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { registerOpenApiRoute } from "./routes/openapi-document";
 import { tutorialRoutes } from "./routes/tutorial";
@@ -63,6 +64,7 @@ export function createApp() {
 	);
 	app.route("/", tutorialRoutes);
 	app.route("/", healthRoutes);
+	app.route("/", docsRoutes);
 	app.route("/api/v1", v1Routes);
 	registerOpenApiRoute(app);
 	app.notFound((c) =>

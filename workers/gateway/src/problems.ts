@@ -42,7 +42,7 @@ export class ApiError extends Error {
 
 const ProblemSchema = z
 	.object({
-		type: z.string().meta({ example: "/problems/validation_failed" }),
+		type: z.string().meta({ format: "uri-reference", example: "/problems/validation_failed" }),
 		title: z.string(),
 		status: z.number().int(),
 		detail: z.string(),

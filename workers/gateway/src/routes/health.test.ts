@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, envWithBroken } from "../../../../test/requests";
-import { createApp } from "../app";
+import { api, appRequest, envWithBroken } from "../../../../test/requests";
 
 describe("GET /health", () => {
 	describe("happy", () => {
@@ -19,11 +18,7 @@ describe("GET /health", () => {
 
 	describe("errors", () => {
 		it("is 503 degraded, naming the failing service, when one fails", async () => {
-			const res = await createApp().request(
-				"/health",
-				{},
-				envWithBroken("ORDER_SERVICE", "throws"),
-			);
+			const res = await appRequest("/health", {}, envWithBroken("ORDER_SERVICE", "throws"));
 			expect(res.status).toBe(503);
 			expect(res.headers.get("retry-after")).toBe("5");
 			expect(await res.json()).toMatchObject({
@@ -34,7 +29,7 @@ describe("GET /health", () => {
 
 		it("reports a worker that never answers unavailable within the 2-second ping limit", async () => {
 			const started = Date.now();
-			const res = await createApp().request("/health", {}, envWithBroken("USER_SERVICE", "hangs"));
+			const res = await appRequest("/health", {}, envWithBroken("USER_SERVICE", "hangs"));
 			expect(res.status).toBe(503);
 			expect(await res.json()).toMatchObject({ services: { user: { status: "unavailable" } } });
 			expect(Date.now() - started).toBeLessThan(3_000);

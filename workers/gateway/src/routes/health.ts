@@ -21,8 +21,10 @@ const HealthSchema = z
 const health = createRoute({
 	method: "get",
 	path: "/health",
+	operationId: "getHealth",
 	tags: ["Health"],
 	summary: "Whether the gateway reaches the user and order services",
+	security: [],
 	responses: {
 		200: {
 			description: "All services answer",

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 
 const TUTORIAL_TAG = "Tutorial";
@@ -10,16 +10,68 @@ const config = {
 		version: "1.0.0",
 		description:
 			"The gateway's public API. Every error is an RFC 9457 problem document " +
-			"(application/problem+json) with a requestId.",
+			"(application/problem+json) with a requestId; any path or method not listed " +
+			"here is a 404 problem. Every response carries `X-Request-Id`.",
 	},
+	// Relative, so "try it" in /docs and generated clients call the gateway
+	// that served this document, wherever it runs.
+	servers: [{ url: "/", description: "The gateway that serves this document" }],
 	tags: [
-		{ name: "Users" },
-		{ name: "Auth" },
-		{ name: "Orders" },
-		{ name: "Health" },
+		{ name: "Users", description: "Registration and the signed-in user" },
+		{ name: "Auth", description: "Access tokens (JWT, 15 minutes)" },
+		{ name: "Orders", description: "The signed-in user's orders" },
+		{ name: "Health", description: "Whether the gateway reaches its services" },
+		{ name: "Docs", description: "This document, its interactive reference, and links" },
 		{ name: TUTORIAL_TAG, description: "The tutorial's routes, served when SEED_ROUTES is on." },
 	],
 };
+
+type Document = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
+// What the generator puts in a path item: operations by method, nothing else.
+type Operations = Record<string, { responses?: Record<string, { headers?: object }> }>;
+
+const REQUEST_ID_HEADER = { $ref: "#/components/headers/X-Request-Id" };
+
+/** Every response carries the request id (the app-wide requestId middleware), so every response documents it. */
+function withRequestIdHeaders(paths: NonNullable<Document["paths"]>): Document["paths"] {
+	return Object.fromEntries(
+		Object.entries(paths).map(([path, item]) => [
+			path,
+			Object.fromEntries(
+				Object.entries(item as Operations).map(([method, operation]) => [
+					method,
+					{
+						...operation,
+						responses: Object.fromEntries(
+							Object.entries(operation.responses ?? {}).map(([status, response]) => [
+								status,
+								{
+									...response,
+									headers: { "X-Request-Id": REQUEST_ID_HEADER, ...response.headers },
+								},
+							]),
+						),
+					},
+				]),
+			),
+		]),
+	);
+}
+
+const getDocument = createRoute({
+	method: "get",
+	path: "/openapi.json",
+	operationId: "getOpenApiDocument",
+	tags: ["Docs"],
+	summary: "This OpenAPI 3.1 document",
+	security: [],
+	responses: {
+		200: {
+			description: "The document; lists the tutorial's routes only where they are served",
+			content: { "application/json": { schema: z.looseObject({ openapi: z.string() }) } },
+		},
+	},
+});
 
 /**
  * GET /openapi.json: OpenAPI 3.1, generated from the same zod schemas that
@@ -33,24 +85,36 @@ export function registerOpenApiRoute(app: OpenAPIHono<AppEnv>): void {
 		bearerFormat: "JWT",
 		description: "An access token from POST /api/v1/auth/login (15 minutes).",
 	});
-	const documents = new Map<boolean, unknown>();
-	const documentFor = (withTutorial: boolean) => {
+	app.openAPIRegistry.registerComponent("headers", "X-Request-Id", {
+		description:
+			"The request's id: the caller's X-Request-Id when well formed, else a generated one. " +
+			"Problem documents carry it as requestId; logs carry it too.",
+		required: true,
+		schema: { type: "string" },
+	});
+	const documents = new Map<boolean, Document>();
+	const documentFor = (withTutorial: boolean): Document => {
 		const document = app.getOpenAPI31Document(config);
-		if (withTutorial) return document;
-		const paths = Object.entries(document.paths ?? {}).filter(([, item]) =>
-			Object.values(item).every(
-				(operation) => !(operation as { tags?: string[] }).tags?.includes(TUTORIAL_TAG),
-			),
+		const paths = Object.entries(document.paths ?? {}).filter(
+			([, item]) =>
+				withTutorial ||
+				Object.values(item).every(
+					(operation) => !(operation as { tags?: string[] }).tags?.includes(TUTORIAL_TAG),
+				),
 		);
 		return {
 			...document,
-			tags: config.tags.filter((tag) => tag.name !== TUTORIAL_TAG),
-			paths: Object.fromEntries(paths),
+			tags: config.tags.filter((tag) => withTutorial || tag.name !== TUTORIAL_TAG),
+			paths: withRequestIdHeaders(Object.fromEntries(paths)),
 		};
 	};
-	app.get("/openapi.json", (c) => {
+	app.openapi(getDocument, (c) => {
 		const withTutorial = c.env.SEED_ROUTES === "on";
-		if (!documents.has(withTutorial)) documents.set(withTutorial, documentFor(withTutorial));
-		return c.json(documents.get(withTutorial));
+		let document = documents.get(withTutorial);
+		if (!document) {
+			document = documentFor(withTutorial);
+			documents.set(withTutorial, document);
+		}
+		return c.json(document, 200);
 	});
 }

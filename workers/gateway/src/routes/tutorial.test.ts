@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { testCall } from "../../../../test/call-context";
-import { api } from "../../../../test/requests";
+import { api, appRequest } from "../../../../test/requests";
 import { unwrap } from "../../../../test/unwrap";
-import { createApp } from "../app";
 
 // The tutorial's curl walkthrough, through the gateway with the real user and
 // order workers behind it.
@@ -160,14 +159,13 @@ describe("POST /create_order", () => {
 describe("SEED_ROUTES", () => {
 	describe("security", () => {
 		it("hides the tutorial routes unless it is on", async () => {
-			const app = createApp();
 			const off = { ...env, SEED_ROUTES: "off" as const };
 			for (const [path, init] of [
 				["/register", { method: "POST", body: '{"username":"x","password":"y"}' }],
 				["/validate_user/1", {}],
 				["/create_order", { method: "POST", body: '{"user_id":1,"items":["a"]}' }],
 			] as const) {
-				const res = await app.request(
+				const res = await appRequest(
 					path,
 					{ ...init, headers: { "Content-Type": "application/json" } },
 					off,

@@ -2,9 +2,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SkuSchema } from "../../../../shared/orders";
-import { PRINTABLE } from "../../../../shared/text";
+import { printable } from "../../../../shared/text";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
+import { problemResponses } from "../problems";
 import { limitRegistration } from "../rate-limits";
 
 /**
@@ -31,8 +32,10 @@ const invalidBody: Record<string, object> = {
 const register = createRoute({
 	method: "post",
 	path: "/register",
+	operationId: "tutorialRegister",
 	tags: ["Tutorial"],
 	summary: "Register a user (tutorial)",
+	security: [],
 	request: {
 		body: {
 			required: true,
@@ -40,7 +43,7 @@ const register = createRoute({
 				"application/json": {
 					schema: z.object({
 						// As long as a v1 login accepts, so every tutorial user can log in.
-						username: z.string().max(255).regex(PRINTABLE),
+						username: printable(z.string().max(255)),
 						password: z.string().min(1).max(1024),
 					}),
 				},
@@ -51,26 +54,32 @@ const register = createRoute({
 		201: { description: "Created", content: { "application/json": { schema: Message } } },
 		400: { description: "Missing field", content: { "application/json": { schema: Message } } },
 		409: { description: "Username taken", content: { "application/json": { schema: Message } } },
+		...problemResponses(413, 429, 503),
 	},
 });
 
 const validateUser = createRoute({
 	method: "get",
 	path: "/validate_user/{user_id}",
+	operationId: "tutorialValidateUser",
 	tags: ["Tutorial"],
 	summary: "Check that a user exists (tutorial)",
+	security: [],
 	request: { params: z.object({ user_id: z.string().regex(/^\d+$/) }) },
 	responses: {
 		200: { description: "Exists", content: { "application/json": { schema: Message } } },
 		404: { description: "No such user", content: { "application/json": { schema: ErrorBody } } },
+		...problemResponses(503),
 	},
 });
 
 const createOrder = createRoute({
 	method: "post",
 	path: "/create_order",
+	operationId: "tutorialCreateOrder",
 	tags: ["Tutorial"],
 	summary: "Create an order for a user (tutorial)",
+	security: [],
 	request: {
 		body: {
 			required: true,
@@ -88,6 +97,7 @@ const createOrder = createRoute({
 		201: { description: "Created", content: { "application/json": { schema: Message } } },
 		400: { description: "Malformed", content: { "application/json": { schema: ErrorBody } } },
 		401: { description: "Unknown user", content: { "application/json": { schema: ErrorBody } } },
+		...problemResponses(413, 503),
 	},
 });
 

@@ -3,6 +3,7 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import {
 	api,
+	appRequest,
 	bearer,
 	expectProblem,
 	PASSWORD,
@@ -82,10 +83,9 @@ describe("POST /api/v1/auth/login", () => {
 	describe("security", () => {
 		it("refuses to issue or accept tokens without a JWT_SECRET of 32 bytes", async () => {
 			const { user, token } = await signUp();
-			const app = createApp();
 			for (const JWT_SECRET of ["", "too-short-secret"]) {
 				const weak = { ...env, JWT_SECRET };
-				const issued = await app.request(
+				const issued = await appRequest(
 					"/api/v1/auth/login",
 					{
 						method: "POST",
@@ -98,7 +98,7 @@ describe("POST /api/v1/auth/login", () => {
 				expect(issued.headers.get("retry-after")).toBe("5");
 				expect(await issued.text()).not.toContain("accessToken");
 				// A wrong password gets the same 503, so the answer says nothing about the password.
-				const wrong = await app.request(
+				const wrong = await appRequest(
 					"/api/v1/auth/login",
 					{
 						method: "POST",
@@ -108,7 +108,7 @@ describe("POST /api/v1/auth/login", () => {
 					weak,
 				);
 				expect(wrong.status).toBe(503);
-				const accepted = await app.request("/api/v1/users/me", { headers: bearer(token) }, weak);
+				const accepted = await appRequest("/api/v1/users/me", { headers: bearer(token) }, weak);
 				expect(accepted.status).toBe(503);
 			}
 		});

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PRINTABLE } from "../../../../../shared/text";
+import { printable } from "../../../../../shared/text";
 import { issueAccessToken, signingSecret, TOKEN_TTL_SECONDS } from "../../auth/tokens";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv } from "../../env";
@@ -10,7 +10,7 @@ import { limitLogin } from "../../rate-limits";
 // routes (any non-empty name, passwords like "pass123") can log in too.
 const LoginSchema = z
 	.strictObject({
-		username: z.string().max(255).regex(PRINTABLE, "must be printable characters, not blank"),
+		username: printable(z.string().max(255)),
 		password: z.string().min(1).max(1024),
 	})
 	.meta({ id: "Login" });
@@ -26,8 +26,10 @@ const TokenSchema = z
 const login = createRoute({
 	method: "post",
 	path: "/auth/login",
+	operationId: "login",
 	tags: ["Auth"],
 	summary: "Exchange username and password for an access token",
+	security: [],
 	request: { body: { required: true, content: { "application/json": { schema: LoginSchema } } } },
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: TokenSchema } } },

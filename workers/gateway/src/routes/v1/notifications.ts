@@ -9,6 +9,7 @@ import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../
 const listNotifications = createRoute({
 	method: "get",
 	path: "/users/me/notifications",
+	operationId: "listNotifications",
 	tags: ["Users"],
 	summary: "The caller's notifications, newest first",
 	description:

@@ -22,6 +22,7 @@ const orderJson = { "application/json": { schema: OrderSchema } };
 const createOrder = createRoute({
 	method: "post",
 	path: "/orders",
+	operationId: "createOrder",
 	tags: ["Orders"],
 	summary: "Place an order",
 	description:
@@ -48,6 +49,7 @@ const createOrder = createRoute({
 const listOrders = createRoute({
 	method: "get",
 	path: "/orders",
+	operationId: "listOrders",
 	tags: ["Orders"],
 	summary: "The caller's orders, newest first",
 	...authed,
@@ -63,6 +65,7 @@ const listOrders = createRoute({
 const getOrder = createRoute({
 	method: "get",
 	path: "/orders/{id}",
+	operationId: "getOrder",
 	tags: ["Orders"],
 	summary: "One of the caller's orders",
 	...authed,
@@ -76,13 +79,14 @@ const getOrder = createRoute({
 const cancelOrder = createRoute({
 	method: "post",
 	path: "/orders/{id}/cancel",
+	operationId: "cancelOrder",
 	tags: ["Orders"],
 	summary: "Cancel one of the caller's orders",
 	...authed,
 	request: { params: OrderIdParams },
 	responses: {
 		200: { description: "Cancelled", content: orderJson },
-		...problemResponses(400, 401, 404, 409, 503),
+		...problemResponses(400, 401, 404, 409, 413, 503),
 	},
 });
 

@@ -22,8 +22,10 @@ const CreateUserSchema = z
 const createUser = createRoute({
 	method: "post",
 	path: "/users",
+	operationId: "createUser",
 	tags: ["Users"],
 	summary: "Register a user",
+	security: [],
 	request: {
 		body: { required: true, content: { "application/json": { schema: CreateUserSchema } } },
 	},
@@ -40,6 +42,7 @@ const createUser = createRoute({
 const me = createRoute({
 	method: "get",
 	path: "/users/me",
+	operationId: "getCurrentUser",
 	tags: ["Users"],
 	summary: "The authenticated user",
 	security: [{ bearerAuth: [] }],

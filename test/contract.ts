@@ -1,0 +1,202 @@
+import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+
+/**
+ * Checks gateway responses against the OpenAPI document the gateway serves,
+ * with a standard JSON Schema (2020-12) validator, as a client generated from
+ * that document would: the status is documented, the documented headers are
+ * there, and the body matches the schema of its content type. The request
+ * helpers in ./requests.ts run every response through it.
+ */
+
+type Schema = boolean | Record<string, unknown>;
+interface Header {
+	$ref?: string;
+	required?: boolean;
+	schema?: Schema;
+}
+/** A response as the document describes it. */
+interface ResponseSpec {
+	headers?: Record<string, Header>;
+	content?: Record<string, { schema?: Schema }>;
+}
+interface Operation {
+	requestBody?: { content: Record<string, { schema?: Schema }> };
+	responses: Record<string, ResponseSpec>;
+}
+export interface OpenApiDocument {
+	openapi: string;
+	paths: Record<string, Record<string, Operation>>;
+	components: { schemas: Record<string, Schema>; headers?: Record<string, Header> };
+}
+
+/** One request the gateway answered, and its answer. */
+export interface Exchange {
+	method: string;
+	path: string;
+	requestBody?: string;
+	status: number;
+	headers: Headers;
+	body: string;
+}
+
+const DOCUMENT_ID = "openapi.json";
+// The document's own fields, and OpenAPI's `example`: not JSON Schema keywords,
+// declared so the validator can stay strict about everything else.
+const OPENAPI_KEYWORDS = [
+	"openapi",
+	"info",
+	"servers",
+	"paths",
+	"webhooks",
+	"components",
+	"security",
+	"tags",
+	"example",
+];
+
+/** A reference into the document: a JSON pointer, percent-encoded as a URI fragment. */
+const pointer = (...segments: string[]) =>
+	`${DOCUMENT_ID}#/${segments
+		.map((s) => encodeURIComponent(s.replaceAll("~", "~0").replaceAll("/", "~1")))
+		.join("/")}`;
+
+const mediaType = (contentType: string | null) =>
+	(contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+
+const isJson = (type: string) => type === "application/json" || type.endsWith("+json");
+
+/** A documented path template as a pattern for concrete paths: `{id}` is one segment. */
+function templatePattern(template: string): RegExp {
+	const escaped = template
+		.split(/\{[^}]+\}/)
+		.map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
+		.join("[^/]+");
+	return new RegExp(`^${escaped}$`);
+}
+
+export class Contract {
+	private readonly ajv = new Ajv2020({ allErrors: true, strict: true });
+	private readonly validators = new Map<string, ValidateFunction>();
+	private readonly templates: [string, RegExp][];
+
+	constructor(readonly document: OpenApiDocument) {
+		addFormats(this.ajv);
+		this.ajv.addVocabulary(OPENAPI_KEYWORDS);
+		this.ajv.addSchema(document, DOCUMENT_ID);
+		// Literal segments win over parameters, as routers match them.
+		this.templates = Object.keys(document.paths)
+			.sort((a, b) => a.split("{").length - b.split("{").length)
+			.map((template) => [template, templatePattern(template)]);
+	}
+
+	/** What in `exchange` departs from the document; empty when nothing does. */
+	departures(exchange: Exchange): string[] {
+		const template = this.templates.find(([, pattern]) => pattern.test(exchange.path))?.[0];
+		const method = exchange.method.toLowerCase();
+		const operation = template ? this.document.paths[template]?.[method] : undefined;
+		if (!template || !operation) return this.unknownRouteDepartures(exchange);
+
+		const status = String(exchange.status);
+		const range = `${status[0]}XX`;
+		const key = [status, range, "default"].find((k) => k in operation.responses);
+		if (!key) return [`status ${status} is not documented for ${method.toUpperCase()} ${template}`];
+		const at = ["paths", template, method];
+		const response = operation.responses[key] as ResponseSpec;
+		return [
+			...this.headerDepartures(exchange.headers, response, [...at, "responses", key]),
+			...this.bodyDepartures(exchange, response, [...at, "responses", key]),
+			...(exchange.status < 300 ? this.requestDepartures(exchange, operation, at) : []),
+		];
+	}
+
+	/** Every other path or method is a 404 problem document (see the document's description). */
+	private unknownRouteDepartures(exchange: Exchange): string[] {
+		if (exchange.status !== 404) {
+			return [`${exchange.method} ${exchange.path} is no documented route, yet ${exchange.status}`];
+		}
+		const type = mediaType(exchange.headers.get("content-type"));
+		if (type !== "application/problem+json") return [`unknown route answered with ${type}`];
+		return this.schemaDepartures(
+			pointer("components", "schemas", "Problem"),
+			exchange.body,
+			"body",
+		);
+	}
+
+	private headerDepartures(headers: Headers, response: ResponseSpec, at: string[]): string[] {
+		return Object.entries(response.headers ?? {}).flatMap(([name, declared]) => {
+			// The document's shared headers are references into components.headers.
+			const shared = declared.$ref?.replace("#/components/headers/", "");
+			const header = shared ? this.document.components.headers?.[shared] : declared;
+			if (!header) return [`header ${name} refers to ${declared.$ref}, which is not there`];
+			const value = headers.get(name);
+			if (value === null) return header.required ? [`header ${name} is missing`] : [];
+			const schema = shared
+				? pointer("components", "headers", shared, "schema")
+				: pointer(...at, "headers", name, "schema");
+			return header.schema === undefined ? [] : this.validate(schema, value, `header ${name}`);
+		});
+	}
+
+	private bodyDepartures(exchange: Exchange, response: ResponseSpec, at: string[]): string[] {
+		const type = mediaType(exchange.headers.get("content-type"));
+		const content = response.content ?? {};
+		if (Object.keys(content).length === 0) {
+			return exchange.body === "" ? [] : [`a body where none is documented: ${exchange.body}`];
+		}
+		if (!(type in content)) {
+			return [`content type "${type}" is not one of ${Object.keys(content).join(", ")}`];
+		}
+		if (content[type]?.schema === undefined) return [];
+		const schema = pointer(...at, "content", type, "schema");
+		return isJson(type)
+			? this.schemaDepartures(schema, exchange.body, "body")
+			: this.validate(schema, exchange.body, "body");
+	}
+
+	/** A request the gateway accepted must be one the document allows, or a validating client could not send it. */
+	private requestDepartures(exchange: Exchange, operation: Operation, at: string[]): string[] {
+		const declared = operation.requestBody?.content["application/json"];
+		if (!declared?.schema || exchange.requestBody === undefined) return [];
+		return this.schemaDepartures(
+			pointer(...at, "requestBody", "content", "application/json", "schema"),
+			exchange.requestBody,
+			"request body",
+		);
+	}
+
+	/** `json` parsed, then validated against the schema at `ref`. */
+	private schemaDepartures(ref: string, json: string, what: string): string[] {
+		let value: unknown;
+		try {
+			value = JSON.parse(json);
+		} catch {
+			return [`${what} is not JSON: ${json.slice(0, 100)}`];
+		}
+		return this.validate(ref, value, what);
+	}
+
+	private validate(ref: string, value: unknown, what: string): string[] {
+		let validator = this.validators.get(ref);
+		if (!validator) {
+			validator = this.ajv.compile({ $ref: ref });
+			this.validators.set(ref, validator);
+		}
+		if (validator(value)) return [];
+		return (validator.errors ?? []).map(
+			(error) => `${what}${error.instancePath} ${error.message} (${error.schemaPath})`,
+		);
+	}
+}
+
+/** Fails the test that received `exchange` when it departs from the document. */
+export function expectConforms(contract: Contract, exchange: Exchange): void {
+	const departures = contract.departures(exchange);
+	if (departures.length > 0) {
+		throw new Error(
+			`${exchange.method} ${exchange.path} -> ${exchange.status} departs from /openapi.json:\n` +
+				departures.map((d) => `  - ${d}`).join("\n"),
+		);
+	}
+}
