@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { unstable_readConfig } from "wrangler";
 import { buildWorkers } from "./build-workers.mjs";
+import { workerConfigs } from "./wrangler.mjs";
 
 await buildWorkers(["gateway"]);
 const { default: gateway } = await import(pathToFileURL(resolve("dist/gateway/index.js")).href);
@@ -18,11 +20,14 @@ mkdirSync(OUT, { recursive: true });
 const log = console.log;
 console.log = () => {};
 const files = [];
-for (const [name, SEED_ROUTES] of [
-	["development", "on"],
-	["production", "off"],
-]) {
-	const res = await gateway.fetch(new Request("http://localhost/openapi.json"), { SEED_ROUTES });
+// Each environment's vars, as wrangler.toml sets them (SEED_ROUTES decides
+// whether the tutorial's routes are in the document).
+for (const name of ["development", "production"]) {
+	const { vars } = unstable_readConfig({
+		config: workerConfigs.gateway,
+		env: name === "production" ? "production" : undefined,
+	});
+	const res = await gateway.fetch(new Request("http://localhost/openapi.json"), vars);
 	if (res.status !== 200) throw new Error(`GET /openapi.json: ${res.status}`);
 	const file = join(OUT, `${name}.json`);
 	// Pretty-printed, so the linter's line numbers point somewhere readable.
