@@ -1,3 +1,4 @@
+import { recordPoint, type Telemetry } from "./metrics";
 import type { CallContext } from "./rpc";
 import { spanFields, startSpan } from "./trace";
 
@@ -9,7 +10,8 @@ export function logLine(fields: Record<string, unknown>): void {
 	console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
 }
 
-function outcomeOf(value: unknown): string {
+/** An RPC result's status in its log line: "ok", or the expected failure it returns. */
+function statusOf(value: unknown): string {
 	if (typeof value === "object" && value !== null && "ok" in value && value.ok === false) {
 		return "error" in value ? String(value.error) : "failed";
 	}
@@ -30,49 +32,62 @@ export function safeErrorMessage(error: unknown): string {
 }
 
 /** One method call as a span of its caller's trace: what its log line says, and the context it passes on. */
-function openHop(service: string, method: string, call: CallContext) {
+function openHop(telemetry: Telemetry, method: string, call: CallContext) {
 	const span = startSpan(call.traceparent);
 	return {
-		service,
+		telemetry,
 		method,
 		started: Date.now(),
-		line: { service, requestId: call.requestId, ...spanFields(span), rpc: method },
-		context: { requestId: call.requestId, traceparent: span.traceparent },
+		line: {
+			service: telemetry.service,
+			requestId: call.requestId,
+			...spanFields(span),
+			rpc: method,
+		},
+		context: { ...call, traceparent: span.traceparent },
 	};
 }
 type Hop = ReturnType<typeof openHop>;
 
+/** One log line and one data point for the call. */
+function record(hop: Hop, status: string, extra: Record<string, unknown> = {}): void {
+	const durationMs = Date.now() - hop.started;
+	logLine({ ...hop.line, status, durationMs, ...extra });
+	recordPoint(hop.telemetry.metrics, {
+		service: hop.telemetry.service,
+		operation: hop.method,
+		kind: "rpc",
+		outcome: status === "ok" || status === "exception" ? status : "rejected",
+		durationMs,
+	});
+}
+
 function closeHop<T>(hop: Hop, value: T): T {
-	logLine({ ...hop.line, status: outcomeOf(value), durationMs: Date.now() - hop.started });
+	record(hop, statusOf(value));
 	return value;
 }
 
-/** Logs the failure and returns what to throw: an error whose message is safe to cross RPC. */
+/** Records the failure and returns what to throw: an error whose message is safe to cross RPC. */
 function failHop(hop: Hop, error: unknown): Error {
 	const message = safeErrorMessage(error);
-	logLine({
-		...hop.line,
-		status: "exception",
-		error: message,
-		durationMs: Date.now() - hop.started,
-	});
-	return new Error(`${hop.service}.${hop.method} failed: ${message}`);
+	record(hop, "exception", { error: message });
+	return new Error(`${hop.telemetry.service}.${hop.method} failed: ${message}`);
 }
 
 /**
- * Runs one RPC method as a span of the caller's trace and logs it as one
- * line under the caller's request id, so a request can be followed from the
+ * Runs one RPC method as a span of the caller's trace, logs it as one line
+ * under the caller's request id and records it as one data point, so a request can be followed from the
  * gateway into each worker. `run` gets this span's call context, to pass to
  * the calls and events it makes. A thrown error crosses RPC with its safe
  * message only.
  */
 export async function loggedCall<T>(
-	service: string,
+	telemetry: Telemetry,
 	method: string,
 	call: CallContext,
 	run: (call: CallContext) => T,
 ): Promise<Awaited<T>> {
-	const hop = openHop(service, method, call);
+	const hop = openHop(telemetry, method, call);
 	try {
 		return closeHop(hop, await run(hop.context));
 	} catch (error) {
@@ -85,12 +100,12 @@ export async function loggedCall<T>(
  * synchronous so that each runs as one transaction.
  */
 export function loggedSync<T>(
-	service: string,
+	telemetry: Telemetry,
 	method: string,
 	call: CallContext,
 	run: (call: CallContext) => T,
 ): T {
-	const hop = openHop(service, method, call);
+	const hop = openHop(telemetry, method, call);
 	try {
 		return closeHop(hop, run(hop.context));
 	} catch (error) {

@@ -6,6 +6,11 @@ export interface CallContext {
 	requestId: string;
 	/** W3C trace context of the caller's span. */
 	traceparent: string;
+	/**
+	 * The D1 bookmark of the client's last write, when the client sent one:
+	 * the user worker's reads then see at least that write.
+	 */
+	bookmark?: string;
 }
 
 /**

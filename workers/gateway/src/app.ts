@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
+import { BOOKMARK_HEADER, d1Bookmark } from "./middleware/d1-bookmark";
 import { requestLog } from "./middleware/request-log";
 import { traceContext } from "./middleware/trace-context";
 import { ApiError, asApiError, problem } from "./problems";
@@ -51,6 +52,7 @@ export function createApp() {
 	const app = new OpenAPIHono<AppEnv>();
 	app.use(requestId());
 	app.use(traceContext());
+	app.use(d1Bookmark());
 	app.use(requestLog("gateway"));
 	app.use(browserAccess);
 	app.use(secureHeaders());

@@ -38,7 +38,13 @@ export async function callService<T>(
 	}
 }
 
-/** The ids every RPC call carries, so the callee logs under the same request, as a child of this span. */
-export function callContext(c: { var: { requestId: string; span: Span } }): CallContext {
-	return { requestId: c.var.requestId, traceparent: c.var.span.traceparent };
+/**
+ * What every RPC call carries: the ids under which the callee logs (as a
+ * child of this span), and the client's D1 bookmark, if it sent one.
+ */
+export function callContext(c: {
+	var: { requestId: string; span: Span; bookmark: string | undefined };
+}): CallContext {
+	const { requestId, span, bookmark } = c.var;
+	return { requestId, traceparent: span.traceparent, ...(bookmark && { bookmark }) };
 }

@@ -1,4 +1,5 @@
 import type { RequestIdVariables } from "hono/request-id";
+import type { D1BookmarkVariables } from "./middleware/d1-bookmark";
 import type { RequireUserVariables } from "./middleware/require-user";
 import type { TraceContextVariables } from "./middleware/trace-context";
 
@@ -8,7 +9,7 @@ import type { TraceContextVariables } from "./middleware/trace-context";
  */
 export type AppEnv = {
 	Bindings: Env;
-	Variables: RequestIdVariables & TraceContextVariables;
+	Variables: RequestIdVariables & TraceContextVariables & D1BookmarkVariables;
 };
 
 /** Routes behind `requireUser()`: the caller's user id is known too. */

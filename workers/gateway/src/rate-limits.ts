@@ -3,12 +3,9 @@ import { ApiError } from "./problems";
 
 /** What the limits read of a request's context. */
 interface LimitContext {
-	env: Pick<Env, "LOGIN_LIMITER" | "REGISTRATION_LIMITER">;
+	env: Pick<Env, "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "ORDER_LIMITER">;
 	req: { header(name: string): string | undefined };
 }
-
-/** Both limiters count per minute (`period = 60` in wrangler.toml), so a refused client can retry after that. */
-const RETRY_AFTER_SECONDS = 60;
 
 /**
  * The client's address as Cloudflare saw it. Only `CF-Connecting-IP`: the
@@ -18,11 +15,21 @@ function clientIp(c: LimitContext): string {
 	return c.req.header("CF-Connecting-IP") ?? "unknown";
 }
 
-async function enforce(limiter: RateLimit, key: string, what: string): Promise<void> {
+/**
+ * Counts one request against `key`; past the limit, a 429 that says what was
+ * too many and, in Retry-After, the limiter's period (`period` in
+ * wrangler.toml), after which a refused client may try again.
+ */
+async function enforce(
+	limiter: RateLimit,
+	key: string,
+	what: string,
+	periodSeconds: number,
+): Promise<void> {
 	const { success } = await limiter.limit({ key });
 	if (!success) {
-		throw new ApiError("rate_limited", `Too many ${what}; try again in a minute`, {
-			retryAfterSeconds: RETRY_AFTER_SECONDS,
+		throw new ApiError("rate_limited", `Too many ${what}; try again in ${periodSeconds} seconds`, {
+			retryAfterSeconds: periodSeconds,
 		});
 	}
 }
@@ -33,10 +40,19 @@ export function limitLogin(c: LimitContext, username: string): Promise<void> {
 		c.env.LOGIN_LIMITER,
 		`${clientIp(c)}:${usernameKey(username)}`,
 		"login attempts for this username",
+		60,
 	);
 }
 
 /** Registrations per client IP, through API v1 and the tutorial's /register alike. */
 export function limitRegistration(c: LimitContext): Promise<void> {
-	return enforce(c.env.REGISTRATION_LIMITER, clientIp(c), "registrations from this address");
+	return enforce(c.env.REGISTRATION_LIMITER, clientIp(c), "registrations from this address", 60);
+}
+
+/**
+ * Order requests per user, whoever sends them: each one occupies the user's
+ * Durable Object, which serves one at a time.
+ */
+export function limitOrders(c: LimitContext, userId: number): Promise<void> {
+	return enforce(c.env.ORDER_LIMITER, String(userId), "order requests for this account", 10);
 }

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { toHex } from "../../../shared/hex";
 import { loggedCall } from "../../../shared/log";
+import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { retryReadOnce } from "../../../shared/retry";
@@ -37,6 +38,10 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
  * method takes the caller's CallContext first.
  */
 export class OrderService extends WorkerEntrypoint<Env> {
+	private get telemetry(): Telemetry {
+		return { service: SERVICE, metrics: this.env.METRICS };
+	}
+
 	/** Places an order for the principal's user; an unknown user (or a stale token) gets none. */
 	async createOrder(
 		call: CallContext,
@@ -87,7 +92,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 
 	/** Health check: a Durable Object answers from its storage, as every order call needs. */
 	async ping(call: CallContext): Promise<true> {
-		return loggedCall(SERVICE, "ping", call, async (span) =>
+		return loggedCall(this.telemetry, "ping", call, async (span) =>
 			released(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping(span)),
 		);
 	}
@@ -103,7 +108,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		method: string,
 		run: (book: DurableObjectStub<OrderBook>, span: CallContext) => Promise<Result<T, E>>,
 	): Promise<Result<T, E | "invalid_user">> {
-		return loggedCall(SERVICE, method, call, async (span) => {
+		return loggedCall(this.telemetry, method, call, async (span) => {
 			if (!(await this.env.USER_SERVICE.isValidUser(span, principal))) return fail("invalid_user");
 			return run(this.env.ORDER_BOOK.getByName(String(principal.userId)), span);
 		});

@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { OrderCreated } from "../../../shared/events";
 import { loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
+import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
@@ -47,6 +48,10 @@ export class OrderBook extends DurableObject<Env> {
 	private readonly db: OrdersDb;
 	private failedSends = 0;
 
+	private get telemetry(): Telemetry {
+		return { service: SERVICE, metrics: this.env.METRICS };
+	}
+
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.db = drizzle(ctx.storage, { schema });
@@ -59,7 +64,7 @@ export class OrderBook extends DurableObject<Env> {
 		items: OrderItem[],
 		idempotency?: Idempotency,
 	): Result<CreatedOrder, "idempotency_key_reused"> {
-		return loggedSync(SERVICE, "OrderBook.create", call, (span) =>
+		return loggedSync(this.telemetry, "OrderBook.create", call, (span) =>
 			this.place(span, userId, items, idempotency),
 		);
 	}
@@ -110,22 +115,22 @@ export class OrderBook extends DurableObject<Env> {
 	}
 
 	get(call: CallContext, orderId: string): Order | null {
-		return loggedSync(SERVICE, "OrderBook.get", call, () => findOrder(this.db, orderId));
+		return loggedSync(this.telemetry, "OrderBook.get", call, () => findOrder(this.db, orderId));
 	}
 
 	list(call: CallContext, page: PageRequest): Result<OrderPage, "invalid_cursor"> {
-		return loggedSync(SERVICE, "OrderBook.list", call, () => listOrders(this.db, page));
+		return loggedSync(this.telemetry, "OrderBook.list", call, () => listOrders(this.db, page));
 	}
 
 	cancel(call: CallContext, orderId: string): Result<Order, "not_found" | "already_cancelled"> {
-		return loggedSync(SERVICE, "OrderBook.cancel", call, () =>
+		return loggedSync(this.telemetry, "OrderBook.cancel", call, () =>
 			this.ctx.storage.transactionSync(() => cancelOrder(this.db, orderId)),
 		);
 	}
 
 	/** Health check: the object runs and its storage answers. */
 	ping(call: CallContext): true {
-		return loggedSync(SERVICE, "OrderBook.ping", call, () => {
+		return loggedSync(this.telemetry, "OrderBook.ping", call, () => {
 			this.ctx.storage.sql.exec("SELECT 1").one();
 			return true as const;
 		});

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { TaskEventSchema } from "../../../shared/events";
 import { logLine } from "../../../shared/log";
+import { recordPoint } from "../../../shared/metrics";
 import { spanFields, startSpan } from "../../../shared/trace";
 import { deadLetters } from "./db/schema";
 import type { UsersDb } from "./users";
@@ -46,9 +47,14 @@ function readDeadLetter(message: Message<unknown>): DeadLetter {
 			};
 }
 
-/** The tasks-dlq consumer: keeps each dead letter once in D1 and logs it. */
-export async function storeDeadLetters(batch: MessageBatch<unknown>, db: UsersDb): Promise<void> {
+/** The tasks-dlq consumer: keeps each dead letter once in D1, logs it and counts it. */
+export async function storeDeadLetters(
+	batch: MessageBatch<unknown>,
+	db: UsersDb,
+	metrics: AnalyticsEngineDataset | undefined,
+): Promise<void> {
 	for (const message of batch.messages) {
+		const started = Date.now();
 		const letter = readDeadLetter(message);
 		await db
 			.insert(deadLetters)
@@ -68,6 +74,13 @@ export async function storeDeadLetters(batch: MessageBatch<unknown>, db: UsersDb
 			}),
 			attempts: letter.attempts,
 			error: letter.error,
+		});
+		recordPoint(metrics, {
+			service: "user",
+			operation: batch.queue,
+			kind: "message",
+			outcome: "stored",
+			durationMs: Date.now() - started,
 		});
 		message.ack();
 	}

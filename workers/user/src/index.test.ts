@@ -19,7 +19,7 @@ describe("UserService.verifyCredentials", () => {
 			expect(verified).toEqual({
 				ok: true,
 				value: {
-					user: created.ok && created.value,
+					user: created.ok && created.value.user,
 					tokenKey: expect.stringMatching(/^[0-9a-f]{32}$/),
 				},
 			});
@@ -83,9 +83,9 @@ describe("UserService.getUser and isValidUser", () => {
 			const created = await service().createUser(call, { username: "dora", password: "pass1234" });
 			const verified = await service().verifyCredentials(call, "dora", "pass1234");
 			if (!created.ok || !verified.ok) throw new Error("setup failed");
-			const userId = created.value.id;
+			const userId = created.value.user.id;
 			const principal = { userId, tokenKey: verified.value.tokenKey };
-			expect(await service().getUser(call, principal)).toEqual(created.value);
+			expect(await service().getUser(call, principal)).toEqual(created.value.user);
 			expect(await service().isValidUser(call, principal)).toBe(true);
 			expect(await service().isValidUser(call, { userId, tokenKey: null })).toBe(true);
 		});
@@ -95,7 +95,7 @@ describe("UserService.getUser and isValidUser", () => {
 		it("refuse a token key that is not the user's, and a user that does not exist", async () => {
 			const created = await service().createUser(call, { username: "ed", password: "pass1234" });
 			if (!created.ok) throw new Error("setup failed");
-			const forged = { userId: created.value.id, tokenKey: "0".repeat(32) };
+			const forged = { userId: created.value.user.id, tokenKey: "0".repeat(32) };
 			expect(await service().getUser(call, forged)).toBeNull();
 			expect(await service().isValidUser(call, forged)).toBe(false);
 			expect(await service().isValidUser(call, { userId: 99_999, tokenKey: null })).toBe(false);
@@ -103,6 +103,48 @@ describe("UserService.getUser and isValidUser", () => {
 				ok: false,
 				error: "invalid_user",
 			});
+		});
+	});
+});
+
+describe("UserService over D1 read replication", () => {
+	/** The session constraints or bookmarks UserService opened, in order. */
+	function sessionsOpened() {
+		const withSession = vi.spyOn(env.DB, "withSession");
+		return () => withSession.mock.calls.map(([constraint]) => constraint);
+	}
+
+	describe("happy", () => {
+		it("returns the bookmark of a registration, and reads with it when it is sent back", async () => {
+			const created = await service().createUser(call, { username: "fay", password: "pass1234" });
+			if (!created.ok) throw new Error("setup failed");
+			const { bookmark } = created.value;
+			expect(bookmark).toEqual(expect.any(String));
+			const withBookmark = { ...call, bookmark: bookmark ?? "" };
+			const verified = await service().verifyCredentials(withBookmark, "fay", "pass1234");
+			if (!verified.ok) throw new Error("login failed");
+
+			const opened = sessionsOpened();
+			const principal = { userId: created.value.user.id, tokenKey: verified.value.tokenKey };
+			expect(await service().getUser(withBookmark, principal)).toEqual(created.value.user);
+			expect(opened()).toEqual([bookmark]);
+		});
+
+		it("reads without a bookmark from any replica, logs in on the primary", async () => {
+			const created = await service().createUser(call, { username: "gus", password: "pass1234" });
+			if (!created.ok) throw new Error("setup failed");
+			const opened = sessionsOpened();
+			await service().isValidUser(call, { userId: created.value.user.id, tokenKey: null });
+			await service().verifyCredentials(call, "gus", "pass1234");
+			expect(opened()).toEqual(["first-unconstrained", "first-primary"]);
+		});
+	});
+
+	describe("errors", () => {
+		it("asks the primary before it tells a caller without a bookmark that a user does not exist", async () => {
+			const opened = sessionsOpened();
+			expect(await service().isValidUser(call, { userId: 424_242, tokenKey: null })).toBe(false);
+			expect(opened()).toEqual(["first-unconstrained", "first-primary"]);
 		});
 	});
 });

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { UserRegistered } from "../../../shared/events";
 import { loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
+import type { Telemetry } from "../../../shared/metrics";
 import type { NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
@@ -22,11 +23,23 @@ const SERVICE = "user";
  * method takes the caller's CallContext first.
  */
 export class UserService extends WorkerEntrypoint<Env> {
-	/** Registers a user; its user.registered event is sent once the response has left. */
-	async createUser(call: CallContext, input: NewUser): Promise<Result<User, "username_taken">> {
-		return loggedCall(SERVICE, "createUser", call, async (span) => {
+	private get telemetry(): Telemetry {
+		return { service: SERVICE, metrics: this.env.METRICS };
+	}
+
+	/**
+	 * Registers a user, and returns the D1 bookmark of that write for the
+	 * client to send back (its later reads then see the new user on any
+	 * replica). Its user.registered event is sent once the response has left.
+	 */
+	async createUser(
+		call: CallContext,
+		input: NewUser,
+	): Promise<Result<{ user: User; bookmark: string | null }, "username_taken">> {
+		return loggedCall(this.telemetry, "createUser", call, async (span) => {
+			const session = this.env.DB.withSession("first-primary");
 			const created = await insertUser(
-				usersDb(this.env.DB),
+				usersDb(session),
 				{
 					username: input.username,
 					...(input.email === undefined ? {} : { email: input.email }),
@@ -37,7 +50,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 			);
 			if (!created.ok) return created;
 			this.ctx.waitUntil(this.publish(created.value.event));
-			return ok(created.value.user);
+			return ok({ user: created.value.user, bookmark: session.getBookmark() });
 		});
 	}
 
@@ -51,8 +64,10 @@ export class UserService extends WorkerEntrypoint<Env> {
 		username: string,
 		password: string,
 	): Promise<Result<{ user: User; tokenKey: string }, "invalid_credentials">> {
-		return loggedCall(SERVICE, "verifyCredentials", call, async () => {
-			const found = await findCredentials(usersDb(this.env.DB), username);
+		return loggedCall(this.telemetry, "verifyCredentials", call, async () => {
+			// Never stale: a login right after registration must find the user.
+			const latest = usersDb(this.env.DB.withSession(call.bookmark ?? "first-primary"));
+			const found = await findCredentials(latest, username);
 			const valid = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
 			// Every user has a token key (set on insert, filled in by its migration).
 			return found?.tokenKey && valid
@@ -63,18 +78,16 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/** The principal's user, or null if it may not act as them (see findPrincipalUser). */
 	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
-		return loggedCall(SERVICE, "getUser", call, () =>
-			findPrincipalUser(usersDb(this.env.DB), principal),
-		);
+		return loggedCall(this.telemetry, "getUser", call, () => this.principalUser(call, principal));
 	}
 
 	/** Whether the principal may act as its user: what the order worker asks before it touches orders. */
 	async isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
 		return loggedCall(
-			SERVICE,
+			this.telemetry,
 			"isValidUser",
 			call,
-			async () => (await findPrincipalUser(usersDb(this.env.DB), principal)) !== null,
+			async () => (await this.principalUser(call, principal)) !== null,
 		);
 	}
 
@@ -83,19 +96,38 @@ export class UserService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		page: PageRequest,
 	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
-		return loggedCall(SERVICE, "listNotifications", call, async () => {
-			const db = usersDb(this.env.DB);
-			if (!(await findPrincipalUser(db, principal))) return fail("invalid_user");
-			return listNotifications(db, principal.userId, page);
+		return loggedCall(this.telemetry, "listNotifications", call, async () => {
+			if (!(await this.principalUser(call, principal))) return fail("invalid_user");
+			return listNotifications(this.readDb(call), principal.userId, page);
 		});
 	}
 
 	/** Health check: the database answers. */
 	async ping(call: CallContext): Promise<true> {
-		return loggedCall(SERVICE, "ping", call, async () => {
+		return loggedCall(this.telemetry, "ping", call, async () => {
 			await this.env.DB.prepare("SELECT 1").first();
 			return true as const;
 		});
+	}
+
+	/**
+	 * For reads that may be slightly stale (D1 read replication): any replica,
+	 * or one that has the client's last write when it sent that write's bookmark.
+	 */
+	private readDb(call: CallContext) {
+		return usersDb(this.env.DB.withSession(call.bookmark ?? "first-unconstrained"));
+	}
+
+	/**
+	 * The principal's user from any replica. A replica may not have a user
+	 * registered a moment ago, so a miss without a bookmark is asked of the
+	 * primary before it counts: replicas speed up the common case and never
+	 * turn a real user away.
+	 */
+	private async principalUser(call: CallContext, principal: Principal): Promise<User | null> {
+		const found = await findPrincipalUser(this.readDb(call), principal);
+		if (found || call.bookmark) return found;
+		return findPrincipalUser(usersDb(this.env.DB.withSession("first-primary")), principal);
 	}
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
@@ -122,8 +154,13 @@ export default {
 
 	async queue(batch, env) {
 		const db = usersDb(env.DB);
-		if (batch.queue === DEAD_LETTER_QUEUE) return storeDeadLetters(batch, db);
-		return consumeTasks(batch, { db, sender: logEmailSender, deadLetters: env.DEAD_LETTERS });
+		if (batch.queue === DEAD_LETTER_QUEUE) return storeDeadLetters(batch, db, env.METRICS);
+		return consumeTasks(batch, {
+			db,
+			sender: logEmailSender,
+			deadLetters: env.DEAD_LETTERS,
+			metrics: env.METRICS,
+		});
 	},
 
 	async scheduled(controller, env) {

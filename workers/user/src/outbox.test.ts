@@ -24,7 +24,7 @@ async function register(bindings: Env = env) {
 	});
 	await waitOnExecutionContext(ctx);
 	if (!created.ok) throw new Error(created.error);
-	return created.value;
+	return created.value.user;
 }
 
 async function outboxRowOf(userId: number) {

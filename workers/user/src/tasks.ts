@@ -1,5 +1,6 @@
 import { type TaskEvent, TaskEventSchema } from "../../../shared/events";
 import { logLine, safeErrorMessage } from "../../../shared/log";
+import { recordPoint } from "../../../shared/metrics";
 import { spanFields, startSpan } from "../../../shared/trace";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
@@ -25,6 +26,7 @@ export interface TaskDeps {
 	sender: EmailSender;
 	/** The tasks-dlq producer. */
 	deadLetters: Queue<DeadLetter>;
+	metrics: AnalyticsEngineDataset | undefined;
 }
 
 async function emailFor(db: UsersDb, event: TaskEvent): Promise<Email | null> {
@@ -52,7 +54,7 @@ async function emailFor(db: UsersDb, event: TaskEvent): Promise<Email | null> {
  * marking sends it again, so the e-mail carries the event id for the
  * provider to drop the repeat.
  */
-export async function performTask(deps: Omit<TaskDeps, "deadLetters">, event: TaskEvent) {
+export async function performTask(deps: Pick<TaskDeps, "db" | "sender">, event: TaskEvent) {
 	const now = new Date();
 	const notification = await recordNotification(deps.db, event, now);
 	if (notification.emailedAt !== null) return;
@@ -106,13 +108,23 @@ async function settle(
 /**
  * The tasks queue's consumer. Each message is settled by itself, so one that
  * fails is retried alone and the rest of its batch is not delivered again.
- * One log line per message, as a span of the request that caused it.
+ * One log line per message, as a span of the request that caused it, and
+ * one data point.
  */
 export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps): Promise<void> {
 	for (const message of batch.messages) {
 		const started = Date.now();
 		const event = TaskEventSchema.safeParse(message.body).data;
 		const { status, error } = await settle(message, event, deps);
+		const durationMs = Date.now() - started;
+		recordPoint(deps.metrics, {
+			service: "user",
+			operation: batch.queue,
+			kind: "message",
+			outcome: status,
+			durationMs,
+			...(message.attempts > 1 && { flag: "retry" as const }),
+		});
 		logLine({
 			service: "user",
 			queue: batch.queue,
@@ -126,7 +138,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps)
 				...spanFields(startSpan(event.traceparent)),
 			}),
 			status,
-			durationMs: Date.now() - started,
+			durationMs,
 			...(error && { level: status === "dead_letter" ? "error" : "warn", error }),
 		});
 	}

@@ -10,8 +10,13 @@ import * as schema from "./db/schema";
 
 export type UsersDb = DrizzleD1Database<typeof schema>;
 
-export function usersDb(d1: D1Database): UsersDb {
-	return drizzle(d1, { schema });
+/**
+ * The users database through drizzle, on D1 itself or on a Sessions API
+ * session (read replication). drizzle's D1 driver calls only prepare() and
+ * batch(), which a session has too; its types predate sessions, hence the cast.
+ */
+export function usersDb(d1: D1Database | D1DatabaseSession): UsersDb {
+	return drizzle(d1 as D1Database, { schema });
 }
 
 type UserRow = typeof schema.users.$inferSelect;

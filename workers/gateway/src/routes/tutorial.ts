@@ -5,8 +5,9 @@ import { SkuSchema } from "../../../../shared/orders";
 import { printable } from "../../../../shared/text";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
+import { BOOKMARK_HEADER, BookmarkResponseHeader } from "../middleware/d1-bookmark";
 import { problemResponses } from "../problems";
-import { limitRegistration } from "../rate-limits";
+import { limitOrders, limitRegistration } from "../rate-limits";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its
@@ -51,7 +52,11 @@ const register = createRoute({
 		},
 	},
 	responses: {
-		201: { description: "Created", content: { "application/json": { schema: Message } } },
+		201: {
+			description: "Created",
+			headers: z.object(BookmarkResponseHeader),
+			content: { "application/json": { schema: Message } },
+		},
 		400: { description: "Missing field", content: { "application/json": { schema: Message } } },
 		409: { description: "Username taken", content: { "application/json": { schema: Message } } },
 		...problemResponses(413, 429, 503),
@@ -97,7 +102,7 @@ const createOrder = createRoute({
 		201: { description: "Created", content: { "application/json": { schema: Message } } },
 		400: { description: "Malformed", content: { "application/json": { schema: ErrorBody } } },
 		401: { description: "Unknown user", content: { "application/json": { schema: ErrorBody } } },
-		...problemResponses(413, 503),
+		...problemResponses(413, 429, 503),
 	},
 });
 
@@ -126,9 +131,9 @@ tutorialRoutes.openapi(
 		const created = await callService("user", () =>
 			c.env.USER_SERVICE.createUser(callContext(c), { username, password }),
 		);
-		return created.ok
-			? c.json({ message: "User created" }, 201)
-			: c.json({ message: "Username already exists" }, 409);
+		if (!created.ok) return c.json({ message: "Username already exists" }, 409);
+		if (created.value.bookmark) c.header(BOOKMARK_HEADER, created.value.bookmark);
+		return c.json({ message: "User created" }, 201);
 	},
 	(result, c) => (result.success ? undefined : c.json(REGISTER_INVALID, 400)),
 );
@@ -153,6 +158,7 @@ tutorialRoutes.openapi(
 		const body = c.req.valid("json");
 		const userId = storedUserId(body.user_id);
 		if (userId === null) return c.json(INVALID_USER, 401);
+		await limitOrders(c, userId);
 		const items = body.items.map((sku) => ({ sku, quantity: 1 }));
 		const created = await callService("order", () =>
 			c.env.ORDER_SERVICE.createOrder(callContext(c), { userId, tokenKey: null }, items),

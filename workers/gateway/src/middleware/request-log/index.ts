@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
 import { logLine, safeErrorMessage } from "../../../../../shared/log";
+import { recordPoint } from "../../../../../shared/metrics";
 import { spanFields } from "../../../../../shared/trace";
 import { asApiError, PROBLEMS } from "../../problems";
 import type { TraceContextVariables } from "../trace-context";
@@ -18,20 +19,38 @@ function failureFields(error: Error): Record<string, unknown> {
 	return { level: "error", error: safeErrorMessage(error), stack: error.stack };
 }
 
-/** One JSON line per request, errors included, written after the response is settled. */
+/**
+ * One JSON line and one data point (METRICS, see shared/metrics.ts) per
+ * request, errors included, written after the response is settled.
+ */
 export const requestLog =
-	(service: string): MiddlewareHandler<{ Variables: RequestIdVariables & TraceContextVariables }> =>
+	(
+		service: string,
+	): MiddlewareHandler<{
+		Bindings: { METRICS?: AnalyticsEngineDataset };
+		Variables: RequestIdVariables & TraceContextVariables;
+	}> =>
 	async (c, next) => {
 		const started = Date.now();
 		await next();
+		const route = routePath(c);
+		const durationMs = Date.now() - started;
 		logLine({
 			service,
 			requestId: c.var.requestId,
 			...spanFields(c.var.span),
 			method: c.req.method,
-			route: routePath(c),
+			route,
 			status: c.res.status,
-			durationMs: Date.now() - started,
+			durationMs,
 			...(c.error ? failureFields(c.error) : {}),
+		});
+		recordPoint(c.env.METRICS, {
+			service,
+			operation: `${c.req.method} ${route}`,
+			kind: "request",
+			outcome: `${Math.floor(c.res.status / 100)}xx`,
+			durationMs,
+			...(c.res.headers.get("Idempotent-Replayed") === "true" && { flag: "replay" as const }),
 		});
 	};

@@ -3,6 +3,7 @@ import { printable } from "../../../../../shared/text";
 import { issueAccessToken, signingSecret, TOKEN_TTL_SECONDS } from "../../auth/tokens";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv } from "../../env";
+import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitLogin } from "../../rate-limits";
 
@@ -30,7 +31,10 @@ const login = createRoute({
 	tags: ["Auth"],
 	summary: "Exchange username and password for an access token",
 	security: [],
-	request: { body: { required: true, content: { "application/json": { schema: LoginSchema } } } },
+	request: {
+		headers: z.object(BookmarkRequestHeader),
+		body: { required: true, content: { "application/json": { schema: LoginSchema } } },
+	},
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: TokenSchema } } },
 		...problemResponses(400, 401, 413, 415, 429, 503),

@@ -1,8 +1,9 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { NotificationPageSchema } from "../../../../../shared/notifications";
 import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
+import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 
@@ -17,7 +18,7 @@ const listNotifications = createRoute({
 		"recorded once by the task queue's consumer, usually within a second or two.",
 	security: [{ bearerAuth: [] }],
 	middleware: [requireUser()],
-	request: { query: PageRequestSchema },
+	request: { query: PageRequestSchema, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: {
 			description: "OK",

@@ -72,6 +72,24 @@ describe("POST /api/v1/orders", () => {
 	});
 
 	describe("security", () => {
+		it("limits one account's order requests, so no client can keep its Durable Object busy", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			const statuses: number[] = [];
+			for (let n = 0; n < 201; n++) {
+				statuses.push(
+					(await api(`/api/v1/orders/${crypto.randomUUID()}`, { headers: alice.headers })).status,
+				);
+			}
+			expect(statuses.slice(0, 200).every((status) => status === 404)).toBe(true);
+			const limited = await placeOrder(alice.headers);
+			expect(limited.res.headers.get("retry-after")).toBe("10");
+			expect(await expectProblem(limited.res, 429)).toMatchObject({
+				detail: "Too many order requests for this account; try again in 10 seconds",
+			});
+			expect((await placeOrder(bob.headers)).res.status).toBe(201);
+		});
+
 		it.each([
 			["a userId", { items, userId: 1 }, "userId"],
 			["a status", { items, status: "cancelled" }, "status"],

@@ -1,10 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "../../../../../shared/orders";
 import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
+import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
+import { limitOrders } from "../../rate-limits";
 
 const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
 
@@ -16,7 +19,13 @@ const OrderIdParams = z.object({
 
 // Authentication is per route (not `use("/orders/*")`) so it runs exactly
 // once per request and an unknown path stays a 404.
-const authed = { security: [{ bearerAuth: [] }], middleware: [requireUser()] };
+/** Counts the request against its user's order limit (see rate-limits.ts). */
+const perUserLimit: MiddlewareHandler<AuthedEnv> = async (c, next) => {
+	await limitOrders(c, c.var.principal.userId);
+	await next();
+};
+
+const authed = { security: [{ bearerAuth: [] }], middleware: [requireUser(), perUserLimit] };
 const orderJson = { "application/json": { schema: OrderSchema } };
 
 const createOrder = createRoute({
@@ -30,7 +39,10 @@ const createOrder = createRoute({
 		"(with `Idempotent-Replayed: true`) instead of placing a second order.",
 	...authed,
 	request: {
-		headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+		headers: z.object({
+			"idempotency-key": z.string().min(1).max(255).optional(),
+			...BookmarkRequestHeader,
+		}),
 		body: { required: true, content: { "application/json": { schema: CreateOrderSchema } } },
 	},
 	responses: {
@@ -42,7 +54,7 @@ const createOrder = createRoute({
 			}),
 			content: orderJson,
 		},
-		...problemResponses(400, 401, 413, 415, 422, 503),
+		...problemResponses(400, 401, 413, 415, 422, 429, 503),
 	},
 });
 
@@ -55,10 +67,11 @@ const listOrders = createRoute({
 	...authed,
 	request: {
 		query: PageRequestSchema,
+		headers: z.object(BookmarkRequestHeader),
 	},
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: OrderPageSchema } } },
-		...problemResponses(400, 401, 503),
+		...problemResponses(400, 401, 429, 503),
 	},
 });
 
@@ -69,10 +82,10 @@ const getOrder = createRoute({
 	tags: ["Orders"],
 	summary: "One of the caller's orders",
 	...authed,
-	request: { params: OrderIdParams },
+	request: { params: OrderIdParams, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: { description: "OK", content: orderJson },
-		...problemResponses(400, 401, 404, 503),
+		...problemResponses(400, 401, 404, 429, 503),
 	},
 });
 
@@ -83,10 +96,10 @@ const cancelOrder = createRoute({
 	tags: ["Orders"],
 	summary: "Cancel one of the caller's orders",
 	...authed,
-	request: { params: OrderIdParams },
+	request: { params: OrderIdParams, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: { description: "Cancelled", content: orderJson },
-		...problemResponses(400, 401, 404, 409, 413, 503),
+		...problemResponses(400, 401, 404, 409, 413, 429, 503),
 	},
 });
 

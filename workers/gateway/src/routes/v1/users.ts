@@ -2,6 +2,11 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { UserSchema } from "../../../../../shared/users";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv, AuthedEnv } from "../../env";
+import {
+	BOOKMARK_HEADER,
+	BookmarkRequestHeader,
+	BookmarkResponseHeader,
+} from "../../middleware/d1-bookmark";
 import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitRegistration } from "../../rate-limits";
@@ -32,7 +37,7 @@ const createUser = createRoute({
 	responses: {
 		201: {
 			description: "Created",
-			headers: z.object({ Location: z.string() }),
+			headers: z.object({ Location: z.string(), ...BookmarkResponseHeader }),
 			content: { "application/json": { schema: UserSchema } },
 		},
 		...problemResponses(400, 409, 413, 415, 429, 503),
@@ -47,6 +52,7 @@ const me = createRoute({
 	summary: "The authenticated user",
 	security: [{ bearerAuth: [] }],
 	middleware: [requireUser()],
+	request: { headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: { description: "OK", content: { "application/json": { schema: UserSchema } } },
 		...problemResponses(401, 503),
@@ -61,8 +67,10 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 			c.env.USER_SERVICE.createUser(callContext(c), c.req.valid("json")),
 		);
 		if (!created.ok) throw new ApiError("conflict", "That username is taken");
+		const { user, bookmark } = created.value;
 		c.header("Location", "/api/v1/users/me");
-		return c.json(created.value, 201);
+		if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+		return c.json(user, 201);
 	},
 );
 
