@@ -1,8 +1,7 @@
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { builtWorker } from "./scripts/build-workers.mjs";
 import { WorkerLogs } from "./test/worker-logs.ts";
 
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
@@ -15,26 +14,9 @@ process.env.WRANGLER_LOG ??= "warn";
 // The users database as D1 migrations build it; test setup files apply them.
 const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 
-/**
- * An internal worker as it joins another worker's tests: the bundle
- * `wrangler deploy --dry-run` built (test/build-workers.ts), with the bindings
- * its own wrangler.toml declares. Called when the pool starts, after the build.
- */
-function internalWorker(name: "user" | "order", configPath: string) {
-	const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
-	const { modulesRules: _rules, rootPath: _root, ...options } = workerOptions;
-	const dir = path.join(import.meta.dirname, "dist", name);
-	// index.js is the entry; the Durable Object's SQL migrations sit beside it as text.
-	const sql = readdirSync(dir).filter((file) => file.endsWith(".sql"));
-	return {
-		...options,
-		name: `${name}-service`,
-		modules: [
-			{ type: "ESModule" as const, path: path.join(dir, "index.js") },
-			...sql.map((file) => ({ type: "Text" as const, path: path.join(dir, file) })),
-		],
-	};
-}
+// The internal workers join as the bundles `wrangler deploy --dry-run` built
+// (test/build-workers.ts): the configs below are functions, called when the
+// pool starts, after that build.
 
 // The id workers/user/wrangler.toml gives the local users database, bound
 // again in the test runners so tests can set it up and look inside.
@@ -55,10 +37,7 @@ export default defineConfig({
 						miniflare: {
 							bindings: { TEST_MIGRATIONS: migrations },
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
-							workers: [
-								internalWorker("user", "./workers/user/wrangler.toml"),
-								internalWorker("order", "./workers/order/wrangler.toml"),
-							],
+							workers: [builtWorker("user"), builtWorker("order")],
 						},
 					})),
 				],
@@ -88,7 +67,7 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./workers/order/wrangler.toml" },
-						miniflare: { workers: [internalWorker("user", "./workers/user/wrangler.toml")] },
+						miniflare: { workers: [builtWorker("user")] },
 					})),
 				],
 				test: { name: "order", include: ["workers/order/**/*.test.ts"] },
