@@ -1,8 +1,8 @@
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { unstable_readConfig } from "wrangler";
+import { builtWorker } from "./scripts/build-workers.mjs";
 import { WorkerLogs } from "./test/worker-logs.ts";
 
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
@@ -15,27 +15,9 @@ process.env.WRANGLER_LOG ??= "warn";
 // The users database as D1 migrations build it; test setup files apply them.
 const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 
-/**
- * An internal worker as it joins another worker's tests: the bundle
- * `wrangler deploy --dry-run` built (test/build-workers.ts), with the bindings
- * its own wrangler.toml declares. Called when the pool starts, after the build.
- */
-function internalWorker(name: "user" | "order", configPath: string, tails: string[] = []) {
-	const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
-	const { modulesRules: _rules, rootPath: _root, ...options } = workerOptions;
-	const dir = path.join(import.meta.dirname, "dist", name);
-	// index.js is the entry; the Durable Object's SQL migrations sit beside it as text.
-	const sql = readdirSync(dir).filter((file) => file.endsWith(".sql"));
-	return {
-		...options,
-		name: `${name}-service`,
-		tails,
-		modules: [
-			{ type: "ESModule" as const, path: path.join(dir, "index.js") },
-			...sql.map((file) => ({ type: "Text" as const, path: path.join(dir, file) })),
-		],
-	};
-}
+// The internal workers join as the bundles `wrangler deploy --dry-run` built
+// (test/build-workers.ts): the configs below are functions, called when the
+// pool starts, after that build.
 
 // The production environment's registration limit, bound beside the
 // development one so a test can hold the gateway to it.
@@ -76,8 +58,8 @@ export default defineConfig({
 								},
 							},
 							workers: [
-								internalWorker("user", "./workers/user/wrangler.toml", ["log-collector"]),
-								internalWorker("order", "./workers/order/wrangler.toml", ["log-collector"]),
+								{ ...builtWorker("user"), tails: ["log-collector"] },
+								{ ...builtWorker("order"), tails: ["log-collector"] },
 								{
 									name: "log-collector",
 									modules: [
@@ -124,7 +106,7 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./workers/order/wrangler.toml" },
-						miniflare: { workers: [internalWorker("user", "./workers/user/wrangler.toml")] },
+						miniflare: { workers: [builtWorker("user")] },
 					})),
 				],
 				// The shared contracts' own tests run here: they need no bindings.

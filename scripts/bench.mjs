@@ -1,56 +1,518 @@
-// `npm run bench` against a running `npm run dev` (BASE, default
-// http://localhost:8787): sequential latency of the main routes, reported as
-// ratios to GET /health measured in the same run. The runtime is wrangler dev,
-// dev proxy included, so absolute times say little; the ratios say what each
-// route costs over a round trip through all three workers.
-const BASE = process.env.BASE ?? "http://localhost:8787";
-const RUNS = 60;
-const WARMUP = 5;
+// `npm run bench`: the workers built as `wrangler deploy` builds them, served
+// on workerd through Miniflare (no `wrangler dev` proxy) with fresh state, and
+// loaded with autocannon on loopback. Two baselines run in the same session: a
+// hello-world worker and the architecture's floor (bench/workers/floor), the
+// order path with no framework. On a shared machine absolute figures are
+// noise, so every figure is also a ratio to both. The baselines run first and
+// again last; ratios use their mean, and the drift between the two says how
+// steady the machine was. Order creation, the path the floor is the floor of,
+// is measured in rounds alternating with the floor, and compared round by
+// round. `--smoke` runs everything briefly, for CI: it checks
+// that the bench works, not how fast anything is. Results: docs/PERFORMANCE.md.
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { composition, startupMs } from "../bench/bundles.mjs";
+import { load } from "../bench/load.mjs";
+import { serve } from "../bench/serve.mjs";
+import { buildWorkers, bundleSize } from "./build-workers.mjs";
+import { offlineEnv, workerConfigs } from "./wrangler.mjs";
+
+const started = performance.now();
+Object.assign(process.env, offlineEnv);
+// Wrangler's notes on where it found each config and secret; warnings still show.
+process.env.WRANGLER_LOG ??= "warn";
+// The gateway refuses to run without a signing secret; a developer's .dev.vars wins.
+process.env.JWT_SECRET ??= randomBytes(32).toString("base64url");
+
+const { values: flags } = parseArgs({ options: { smoke: { type: "boolean", default: false } } });
+const PLAN = flags.smoke
+	? {
+			load: { connections: 4, warmupSeconds: 0.1, seconds: 0.3 },
+			rounds: { count: 1, connections: 4, warmupSeconds: 0.1, seconds: 0.3 },
+			orders: [10, 100],
+			users: [10, 100],
+			notifications: [10, 100],
+			startupRuns: 1,
+		}
+	: {
+			load: { connections: 10, warmupSeconds: 1, seconds: 6 },
+			rounds: { count: 3, connections: 10, warmupSeconds: 0.5, seconds: 3 },
+			orders: [10, 10_000, 100_000],
+			users: [10, 100_000],
+			notifications: [10, 10_000],
+			startupRuns: 3,
+		};
+const TARGETS = {
+	floorThroughput: 0.85,
+	floorP99: 1.5,
+	flatCurve: 1.5,
+	loginOverHash: 1.3,
+	internalBundleKb: 250,
+	startupMs: 50,
+	benchMinutes: 5,
+};
+
 const PASSWORD = "correct horse battery";
-const username = `bench_${Date.now()}`;
+const ORDER = JSON.stringify({ items: [{ sku: "book-1", quantity: 2 }] });
+const JSON_BODY = { "content-type": "application/json" };
+const bearer = (/** @type {string} */ token) => ({ authorization: `Bearer ${token}` });
 
-const post = (path, body, headers = {}) =>
-	fetch(BASE + path, {
-		method: "POST",
-		headers: { "Content-Type": "application/json", ...headers },
-		body: JSON.stringify(body),
+const fixed = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
+const tableRow = (/** @type {(string | number)[]} */ cells) => `| ${cells.join(" | ")} |`;
+const progress = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const version = (/** @type {string} */ pkg) =>
+	JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), "utf8"))
+		.version;
+
+const machine = {
+	cpu: cpus()[0]?.model ?? "unknown",
+	cores: availableParallelism(),
+	node: process.version,
+	workerd: version("workerd"),
+	wrangler: version("wrangler"),
+	load: loadavg()
+		.map((n) => n.toFixed(2))
+		.join(" "),
+};
+
+progress("== build: the three workers, as `wrangler deploy` bundles them");
+await buildWorkers();
+const names = /** @type {(keyof typeof workerConfigs)[]} */ (Object.keys(workerConfigs));
+const bundles = [];
+for (const name of names) {
+	progress(`== startup: ${name} (wrangler check startup, ${PLAN.startupRuns} runs)`);
+	const runs = await startupMs(name, PLAN.startupRuns);
+	bundles.push({ name, ...bundleSize(name), startupMs: runs[0] ?? Number.NaN, startupRuns: runs });
+}
+const gatewayComposition = await composition("gateway");
+
+/**
+ * @typedef {import("../bench/load.mjs").Target} Target
+ * @typedef {{ rps: number, p50: number, p99: number, cpuMs: number }} Figures
+ * @typedef {import("../bench/load.mjs").Measurement & { name: string, vsFloor?: Figures }} Row
+ */
+/** @type {Row[]} */
+const rows = [];
+
+/**
+ * One request first, so a scenario that cannot work fails with its answer
+ * rather than as thousands of errors.
+ * @param {Target} target
+ */
+async function preflight(target) {
+	const { headers } = /** @type {{ headers: Record<string, string> }} */ (
+		target.setupRequest?.({ headers: target.headers ?? {} }) ?? { headers: target.headers ?? {} }
+	);
+	const response = await fetch(target.url, {
+		method: target.method ?? "GET",
+		headers,
+		body: target.body,
 	});
-
-await post("/api/v1/users", { username, password: PASSWORD });
-const login = await (await post("/api/v1/auth/login", { username, password: PASSWORD })).json();
-const auth = { Authorization: `Bearer ${login.accessToken}` };
-
-async function measure(name, request) {
-	for (let i = 0; i < WARMUP; i++) await (await request(i)).arrayBuffer();
-	const times = [];
-	for (let i = 0; i < RUNS; i++) {
-		const started = performance.now();
-		await (await request(i + WARMUP)).arrayBuffer();
-		times.push(performance.now() - started);
+	const body = await response.text();
+	if (response.status !== target.status) {
+		throw new Error(`${target.method ?? "GET"} ${target.url}: ${response.status} ${body}`);
 	}
-	times.sort((a, b) => a - b);
-	return { name, median: times[Math.floor(RUNS / 2)], p90: times[Math.floor(RUNS * 0.9)] };
+	return body;
 }
 
-const rows = [
-	await measure("GET /health (baseline)", () => fetch(`${BASE}/health`)),
-	await measure("GET /api/v1/users/me", () => fetch(`${BASE}/api/v1/users/me`, { headers: auth })),
-	await measure("POST /api/v1/orders", () =>
-		post("/api/v1/orders", { items: [{ sku: "a", quantity: 1 }] }, auth),
-	),
-	await measure("GET /api/v1/orders?limit=20", () =>
-		fetch(`${BASE}/api/v1/orders?limit=20`, { headers: auth }),
-	),
-	await measure("POST /api/v1/auth/login", () =>
-		post("/api/v1/auth/login", { username, password: PASSWORD }),
-	),
-	await measure("POST /api/v1/users", (i) =>
-		post("/api/v1/users", { username: `${username}_${i}`, password: PASSWORD }),
-	),
-];
-const baseline = rows[0].median;
-console.log(`wrangler dev at ${BASE}, ${RUNS} sequential requests each, ratios to GET /health`);
-for (const { name, median, p90 } of rows) {
-	const ratio = (ms) => `${(ms / baseline).toFixed(1)}x`;
-	console.log(`${name.padEnd(30)} median ${ratio(median)}  p90 ${ratio(p90)}`);
+/**
+ * @param {string} name
+ * @param {Target} target
+ * @param {{ connections: number, warmupSeconds: number, seconds: number }} [options]
+ */
+async function run(name, target, options = PLAN.load) {
+	await preflight(target);
+	const measured = await load(target, { ...options, cpuMs: server.cpuMs });
+	progress(`  ${name}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50.toFixed(2)} ms`);
+	return { name, ...measured };
+}
+
+/** @param {string} name @param {Target} target */
+async function measure(name, target) {
+	const row = await run(name, target);
+	rows.push(row);
+	return row;
+}
+
+const median = (/** @type {number[]} */ values) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2
+		? (sorted[middle] ?? 0)
+		: ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/**
+ * The floor and the routes measured against it, in rounds: floor, route,
+ * route, floor, ... Each row holds the medians of its rounds, and its ratios
+ * to the floor are the medians of each round's ratios, so a burst of other
+ * work on the machine weighs on both sides of a ratio alike.
+ * @param {Target} floor
+ * @param {[string, Target][]} routes
+ * @returns {Promise<Row[]>} the floor's row first
+ */
+async function againstFloor(floor, routes) {
+	const { count, ...options } = PLAN.rounds;
+	const entries = [
+		/** @type {[string, Target]} */ (["baseline: floor, POST /orders", floor]),
+		...routes,
+	];
+	/** @type {Row[][]} */
+	const runs = entries.map(() => []);
+	for (let round = 0; round < count; round++) {
+		for (const [i, [name, target]] of entries.entries()) {
+			runs[i]?.push(await run(`${name} (round ${round + 1})`, target, options));
+		}
+	}
+	const floorRuns = runs[0] ?? [];
+	return entries.map(([name], i) => {
+		const own = runs[i] ?? [];
+		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
+		const ratio = (/** @type {keyof Figures} */ key) =>
+			median(own.map((r, round) => r[key] / (floorRuns[round]?.[key] ?? Number.NaN)));
+		const row = {
+			name: `${name} †`,
+			rps: of("rps"),
+			p50: of("p50"),
+			p99: of("p99"),
+			cpuMs: of("cpuMs"),
+			errors: own.reduce((sum, r) => sum + r.errors, 0),
+			requests: own.reduce((sum, r) => sum + r.requests, 0),
+			vsFloor: { rps: ratio("rps"), p50: ratio("p50"), p99: ratio("p99"), cpuMs: ratio("cpuMs") },
+		};
+		rows.push(row);
+		return row;
+	});
+}
+
+progress("== serve: every worker on one workerd, fresh state");
+const server = await serve();
+let failed = false;
+try {
+	const gateway = (/** @type {string} */ path) => new URL(path, server.urls.gateway);
+	/** @param {string} username */
+	const login = async (username) =>
+		JSON.parse(
+			await preflight({
+				url: gateway("/api/v1/auth/login"),
+				method: "POST",
+				headers: JSON_BODY,
+				body: JSON.stringify({ username, password: PASSWORD }),
+				status: 200,
+			}),
+		).accessToken;
+
+	await preflight({
+		url: gateway("/api/v1/users"),
+		method: "POST",
+		headers: JSON_BODY,
+		body: JSON.stringify({ username: "bench", password: PASSWORD }),
+		status: 201,
+	});
+	await server.seedUsers(PLAN.users[0] ?? 1);
+	const token = await login("bench");
+	// User 2's orders grow along the first-page curve; user 1 takes the rest.
+	const curveToken = await login("bench_2");
+
+	/** @type {Record<string, Target>} */
+	const baselines = {
+		hello: { url: server.urls.hello, status: 200 },
+		floor: {
+			url: new URL("/orders", server.urls["floor-gateway"]),
+			method: "POST",
+			headers: { ...JSON_BODY, ...bearer(token) },
+			body: ORDER,
+			status: 201,
+		},
+	};
+	const createOrder = {
+		url: gateway("/api/v1/orders"),
+		method: "POST",
+		headers: { ...JSON_BODY, ...bearer(token) },
+		body: ORDER,
+		status: 201,
+	};
+
+	progress("== baselines");
+	const hello = [await measure("baseline: hello world", baselines.hello)];
+
+	progress(`== order creation against the floor, ${PLAN.rounds.count} rounds`);
+	const [floorRounds, orders, keyed] = await againstFloor(baselines.floor, [
+		["POST /api/v1/orders", createOrder],
+		[
+			"POST /api/v1/orders, unique Idempotency-Key",
+			{
+				...createOrder,
+				setupRequest: (request) => ({
+					...request,
+					headers: { ...request.headers, "idempotency-key": randomUUID() },
+				}),
+			},
+		],
+	]);
+	if (!floorRounds || !orders || !keyed) throw new Error("no rounds measured");
+	const floor = [floorRounds];
+
+	progress("== routes");
+	await measure("GET /api/v1/orders (first page)", {
+		url: gateway("/api/v1/orders"),
+		headers: bearer(token),
+		status: 200,
+	});
+	await measure("POST /create_order (tutorial)", {
+		url: gateway("/create_order"),
+		method: "POST",
+		headers: JSON_BODY,
+		body: JSON.stringify({ user_id: 1, items: ["item1"] }),
+		status: 201,
+	});
+	await measure("GET /validate_user/1 (tutorial)", {
+		url: gateway("/validate_user/1"),
+		status: 200,
+	});
+	await measure("GET /health", { url: gateway("/health"), status: 200 });
+	// The hash alone runs before and after the login it is compared with:
+	// both are all CPU, so a burst of other work on the machine shows at once.
+	const hashAlone = { url: server.urls.hash, status: 200 };
+	const hash = [await measure("PBKDF2 alone (100,000 x SHA-256)", hashAlone)];
+	const loginRow = await measure("POST /api/v1/auth/login", {
+		url: gateway("/api/v1/auth/login"),
+		method: "POST",
+		headers: JSON_BODY,
+		body: JSON.stringify({ username: "bench", password: PASSWORD }),
+		status: 200,
+	});
+	hash.push(await measure("PBKDF2 alone (again)", hashAlone));
+
+	// Cost curves: the same request as the data behind it grows.
+	const curves = [
+		{
+			name: "GET /api/v1/orders (first page)",
+			unit: "orders",
+			sizes: PLAN.orders,
+			grow: (/** @type {number} */ from, /** @type {number} */ to) =>
+				server.seedOrders(2, to - from),
+			target: { url: gateway("/api/v1/orders"), headers: bearer(curveToken), status: 200 },
+		},
+		{
+			name: "GET /api/v1/users/me",
+			unit: "users",
+			sizes: PLAN.users,
+			grow: (/** @type {number} */ _from, /** @type {number} */ to) => server.seedUsers(to),
+			target: { url: gateway("/api/v1/users/me"), headers: bearer(token), status: 200 },
+		},
+		{
+			name: "GET /api/v1/users/me/notifications (first page)",
+			unit: "notifications",
+			sizes: PLAN.notifications,
+			grow: (/** @type {number} */ from, /** @type {number} */ to) =>
+				server.seedNotifications(2, to - from),
+			target: {
+				url: gateway("/api/v1/users/me/notifications"),
+				headers: bearer(curveToken),
+				status: 200,
+			},
+		},
+	];
+	const curveRows = [];
+	for (const curve of curves) {
+		progress(`== curve: ${curve.name}`);
+		let size = 0;
+		const points = [];
+		for (const next of curve.sizes) {
+			await curve.grow(size, next);
+			size = next;
+			points.push(
+				await measure(`${curve.name}, ${size.toLocaleString("en")} ${curve.unit}`, curve.target),
+			);
+		}
+		curveRows.push({ curve, points });
+	}
+
+	progress("== baselines again");
+	floor.push(await measure("baseline: floor, POST /orders (again)", baselines.floor));
+	hello.push(await measure("baseline: hello world (again)", baselines.hello));
+
+	const elapsedMinutes = (performance.now() - started) / 60_000;
+	failed = rows.some((row) => row.errors > 0) || (server.logs.counts.error ?? 0) > 0;
+	console.log(
+		report({
+			hello,
+			floor,
+			orders,
+			keyed,
+			hash,
+			login: loginRow,
+			curveRows,
+			elapsedMinutes,
+			state: server.state,
+		}),
+	);
+	if (server.logs.errors.length > 0) {
+		console.log(`Worker errors logged:\n${server.logs.errors.join("\n")}`);
+	}
+} finally {
+	await server.dispose();
+}
+process.exitCode = failed ? 1 : 0;
+
+/** @param {Row[]} runs */
+function mean(runs) {
+	const of = (/** @type {keyof Figures} */ key) =>
+		runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
+	return { rps: of("rps"), p50: of("p50"), p99: of("p99"), cpuMs: of("cpuMs") };
+}
+
+/** Relative difference of two runs of a baseline, in percent. */
+function drift(/** @type {Row[]} */ runs) {
+	const [first, last] = runs;
+	if (!first || !last) return "n/a";
+	return `${((Math.abs(first.rps - last.rps) / ((first.rps + last.rps) / 2)) * 100).toFixed(0)}%`;
+}
+
+/**
+ * The whole report, in Markdown so it can go into docs/PERFORMANCE.md as it is.
+ * @param {{ hello: Row[], floor: Row[], orders: Row, keyed: Row, hash: Row[], login: Row,
+ *   curveRows: { curve: { name: string, unit: string }, points: Row[] }[], elapsedMinutes: number,
+ *   state: string }} results
+ */
+function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMinutes, state }) {
+	const h = mean(hello);
+	const f = mean(floor);
+	const pbkdf2 = mean(hash);
+	const { connections, warmupSeconds, seconds } = PLAN.load;
+	const lines = [
+		flags.smoke ? "# Bench (smoke run: too short to measure anything)" : "# Bench",
+		"",
+		`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, workerd ${machine.workerd}, wrangler ${machine.wrangler}; load average at start ${machine.load}; state in ${state}.`,
+		`${connections} connections, ${warmupSeconds} s warm-up + ${seconds} s measured per row. Baseline drift between first and last run: hello ${drift(hello)}, floor ${drift(floor)}.`,
+		"Ratios: req/s as a fraction of the baseline's (higher is better); latencies and CPU as a multiple of the baseline's (lower is better). CPU is workerd's, all threads, per request: other work on the machine moves it less than latency and throughput, though it moves it too.",
+		`† ${PLAN.rounds.count} rounds of ${PLAN.rounds.warmupSeconds} s + ${PLAN.rounds.seconds} s, alternating with the floor: the row's figures are the medians of its rounds, its ratios to the floor the medians of each round's ratios.`,
+		"",
+		"| scenario | req/s | p50 ms | p99 ms | errors | CPU ms | req/s ÷ hello | req/s ÷ floor | p50 ÷ hello | p50 ÷ floor | p99 ÷ hello | p99 ÷ floor | CPU ÷ floor |",
+		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+		...rows.map((row) =>
+			tableRow([
+				row.name,
+				fixed(row.rps, 0),
+				fixed(row.p50),
+				fixed(row.p99),
+				row.errors,
+				fixed(row.cpuMs, 3),
+				fixed(row.rps / h.rps),
+				fixed(row.vsFloor?.rps ?? row.rps / f.rps),
+				fixed(row.p50 / h.p50, 1),
+				fixed(row.vsFloor?.p50 ?? row.p50 / f.p50),
+				fixed(row.p99 / h.p99, 1),
+				fixed(row.vsFloor?.p99 ?? row.p99 / f.p99),
+				fixed(row.vsFloor?.cpuMs ?? row.cpuMs / f.cpuMs),
+			]),
+		),
+		"",
+		"| cost curve | sizes | p50 ms | p50 ÷ smallest | req/s ÷ smallest |",
+		"|---|---|---|--:|--:|",
+		...curveRows.map(({ curve, points }) => {
+			const [smallest] = points;
+			const largest = points.at(-1);
+			return tableRow([
+				curve.name,
+				points.map((p) => p.name.split(", ").at(-1)).join(" / "),
+				points.map((p) => fixed(p.p50)).join(" / "),
+				fixed((largest?.p50 ?? 0) / (smallest?.p50 ?? 1)),
+				fixed((largest?.rps ?? 0) / (smallest?.rps ?? 1)),
+			]);
+		}),
+		"",
+		"| worker | bundle raw KB | gzip KB | startup CPU ms (least) | all runs |",
+		"|---|--:|--:|--:|---|",
+		...bundles.map((b) =>
+			tableRow([
+				b.name,
+				fixed(b.raw, 1),
+				fixed(b.gzip, 1),
+				fixed(b.startupMs, 1),
+				b.startupRuns.map((ms) => fixed(ms, 1)).join(" / "),
+			]),
+		),
+		"",
+		`Gateway bundle by origin: ${gatewayComposition
+			.slice(0, 6)
+			.map((part) => `${part.origin} ${fixed(part.kb, 0)} KB`)
+			.join(", ")}.`,
+		"",
+	];
+	const curveRatio = (/** @type {number} */ i) => {
+		const points = curveRows[i]?.points ?? [];
+		return (points.at(-1)?.p50 ?? 0) / (points[0]?.p50 ?? 1);
+	};
+	const internal = bundles.filter((b) => b.name !== "gateway");
+	const slowest = Math.max(...bundles.map((b) => b.startupMs));
+	/** @type {[string, string, boolean][]} */
+	const targets = [
+		...[orders, keyed].flatMap((row) => {
+			const vs = row.vsFloor ?? { rps: Number.NaN, p99: Number.NaN, cpuMs: Number.NaN };
+			/** @type {[string, string, boolean][]} */
+			const checks = [
+				[
+					`${row.name}: req/s ≥ ${TARGETS.floorThroughput} × floor`,
+					fixed(vs.rps),
+					vs.rps >= TARGETS.floorThroughput,
+				],
+				[
+					`${row.name}: p99 ≤ ${TARGETS.floorP99} × floor`,
+					fixed(vs.p99),
+					vs.p99 <= TARGETS.floorP99,
+				],
+				[`${row.name}: no errors`, String(row.errors), row.errors === 0],
+				[
+					`${row.name}: CPU ≤ ${fixed(1 / TARGETS.floorThroughput)} × floor's (the throughput target, in CPU)`,
+					fixed(vs.cpuMs),
+					vs.cpuMs <= 1 / TARGETS.floorThroughput,
+				],
+			];
+			return checks;
+		}),
+		...curveRows.map(({ curve }, i) => {
+			/** @type {[string, string, boolean]} */
+			const check = [
+				`${curve.name}: p50 at the largest size ≤ ${TARGETS.flatCurve} × at the smallest`,
+				fixed(curveRatio(i)),
+				curveRatio(i) <= TARGETS.flatCurve,
+			];
+			return check;
+		}),
+		[
+			`login ≤ ${TARGETS.loginOverHash} × the hash alone, in time per request (hash req/s ÷ login req/s)`,
+			fixed(pbkdf2.rps / login.rps),
+			pbkdf2.rps / login.rps <= TARGETS.loginOverHash,
+		],
+		[
+			`login ≤ ${TARGETS.loginOverHash} × the hash alone, in CPU per request`,
+			fixed(login.cpuMs / pbkdf2.cpuMs),
+			login.cpuMs / pbkdf2.cpuMs <= TARGETS.loginOverHash,
+		],
+		[
+			`user and order bundles < ${TARGETS.internalBundleKb} KB raw`,
+			internal.map((b) => `${b.name} ${fixed(b.raw, 0)}`).join(", "),
+			internal.every((b) => b.raw < TARGETS.internalBundleKb),
+		],
+		[
+			`startup ≤ ${TARGETS.startupMs} ms each`,
+			bundles.map((b) => `${b.name} ${fixed(b.startupMs, 0)}`).join(", "),
+			slowest <= TARGETS.startupMs,
+		],
+		[
+			`whole bench < ${TARGETS.benchMinutes} min`,
+			`${fixed(elapsedMinutes, 1)} min`,
+			elapsedMinutes < TARGETS.benchMinutes,
+		],
+	];
+	lines.push(
+		"| target | measured | met |",
+		"|---|---|---|",
+		...targets.map(([name, value, met]) => tableRow([name, value, met ? "yes" : "**no**"])),
+	);
+	return lines.join("\n");
 }

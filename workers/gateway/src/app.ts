@@ -33,13 +33,21 @@ const browserAccess = cors({
 	origin: (origin, c: Context<AppEnv>) =>
 		allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
 	allowMethods: ["GET", "POST"],
-	allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "traceparent", "x-request-id"],
+	allowHeaders: [
+		"Authorization",
+		"Content-Type",
+		"Idempotency-Key",
+		"traceparent",
+		"x-request-id",
+		BOOKMARK_HEADER,
+	],
 	exposeHeaders: [
 		"Location",
 		"Retry-After",
 		"Idempotent-Replayed",
 		"WWW-Authenticate",
 		"x-request-id",
+		BOOKMARK_HEADER,
 	],
 	maxAge: 600,
 });

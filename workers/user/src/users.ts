@@ -8,15 +8,18 @@ import { usernameKey } from "../../../shared/username";
 import type { User } from "../../../shared/users";
 import * as schema from "./db/schema";
 
-export type UsersDb = DrizzleD1Database<typeof schema>;
+export type UsersDb = DrizzleD1Database;
 
 /**
  * The users database through drizzle, on D1 itself or on a Sessions API
  * session (read replication). drizzle's D1 driver calls only prepare() and
- * batch(), which a session has too; its types predate sessions, hence the cast.
+ * batch(), which a session has too; its types predate sessions, hence the
+ * cast. Queries are drizzle's core builders, not its relational API: that
+ * one's setup and query building were most of the user worker's CPU per
+ * request in the bench (docs/PERFORMANCE.md).
  */
 export function usersDb(d1: D1Database | D1DatabaseSession): UsersDb {
-	return drizzle(d1 as D1Database, { schema });
+	return drizzle(d1 as D1Database);
 }
 
 type UserRow = typeof schema.users.$inferSelect;
@@ -80,7 +83,7 @@ export async function insertUser(
 }
 
 export async function findUserById(db: UsersDb, id: number): Promise<User | null> {
-	const row = await db.query.users.findFirst({ where: eq(schema.users.id, id) });
+	const row = await db.select().from(schema.users).where(eq(schema.users.id, id)).get();
 	return row ? toUser(row) : null;
 }
 
@@ -90,7 +93,7 @@ export async function findUserById(db: UsersDb, id: number): Promise<User | null
  */
 export async function findPrincipalUser(db: UsersDb, principal: Principal): Promise<User | null> {
 	const row = await retryReadOnce(() =>
-		db.query.users.findFirst({ where: eq(schema.users.id, principal.userId) }),
+		db.select().from(schema.users).where(eq(schema.users.id, principal.userId)).get(),
 	);
 	if (!row || (principal.tokenKey !== null && row.tokenKey !== principal.tokenKey)) return null;
 	return toUser(row);
@@ -102,7 +105,11 @@ export async function findCredentials(
 	username: string,
 ): Promise<{ user: User; passwordHash: string; tokenKey: string | null } | null> {
 	const row = await retryReadOnce(() =>
-		db.query.users.findFirst({ where: eq(schema.users.usernameKey, usernameKey(username)) }),
+		db
+			.select()
+			.from(schema.users)
+			.where(eq(schema.users.usernameKey, usernameKey(username)))
+			.get(),
 	);
 	return row ? { user: toUser(row), passwordHash: row.passwordHash, tokenKey: row.tokenKey } : null;
 }

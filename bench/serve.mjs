@@ -1,0 +1,253 @@
+// Serves the built workers and the bench's own workers on one workerd through
+// Miniflare's API: no `wrangler dev` proxy and no Miniflare entry worker in
+// front, since each worker under load answers on a socket of its own.
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { builtWorker } from "../scripts/build-workers.mjs";
+import { workerConfigs } from "../scripts/wrangler.mjs";
+
+const WORKERS_DIR = resolve(import.meta.dirname, "workers");
+
+// The bench's workers share the project's compatibility date, so a baseline
+// runs on the same runtime behaviour as what it is a baseline for.
+const { compatibility_date: compatibilityDate } = unstable_readConfig({
+	config: workerConfigs.gateway,
+});
+
+/**
+ * Where the fresh state goes: a RAM-backed folder where the machine has one.
+ * Local D1 and Durable Objects commit every write to SQLite files; on a disk
+ * shared with other work, that commit's fsync swamps the CPU cost of the
+ * writes (the floor ran at a sixth of its speed on /tmp here, and unsteadily)
+ * and is nothing the production runtime does on this machine's disk.
+ */
+function stateRoot() {
+	try {
+		accessSync("/dev/shm", constants.W_OK);
+		return "/dev/shm";
+	} catch {
+		return tmpdir();
+	}
+}
+
+/**
+ * Fields of /proc/<pid>/stat after the command: ppid is the 2nd, utime and
+ * stime the 12th and 13th, starttime the 20th.
+ */
+const statFields = (/** @type {string} */ pid) =>
+	readFileSync(`/proc/${pid}/stat`, "utf8")
+		.replace(/^.*\) /s, "")
+		.split(" ");
+
+/**
+ * CPU time workerd has used, all threads, in ms: what a request costs the
+ * runtime, which other work on the machine delays but does not add to, unlike
+ * latency and throughput. Linux only (procfs, in USER_HZ ticks of 10 ms);
+ * elsewhere there is no such reading.
+ * @returns {(() => number) | undefined}
+ */
+function workerdCpu() {
+	try {
+		// This process's newest workerd child: the one Miniflare just started.
+		const pid = readdirSync("/proc")
+			.filter(
+				(entry) =>
+					/^\d+$/.test(entry) &&
+					readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "workerd" &&
+					statFields(entry)[1] === String(process.pid),
+			)
+			.sort((a, b) => Number(statFields(b)[19]) - Number(statFields(a)[19]))[0];
+		if (!pid) return undefined;
+		return () => {
+			const fields = statFields(pid);
+			return (Number(fields[11]) + Number(fields[12])) * 10;
+		};
+	} catch {
+		return undefined;
+	}
+}
+
+/** Loopback only, on a port the OS picks. */
+const OWN_SOCKET = [{ host: "127.0.0.1", port: 0 }];
+
+/**
+ * A bench worker from bench/workers: plain JS modules, no build step.
+ * @param {string} name
+ * @param {string} file
+ * @param {Partial<import("miniflare").V4WorkerOptions>} [options]
+ * @returns {import("miniflare").V4WorkerOptions}
+ */
+function benchWorker(name, file, options = {}) {
+	return {
+		name,
+		compatibilityDate,
+		modules: true,
+		scriptPath: join(WORKERS_DIR, file),
+		...options,
+	};
+}
+
+/**
+ * Log lines the workers wrote, by level. Counted, not printed: under load
+ * they are thousands a second, and a bench that prints them measures the
+ * terminal. Errors are kept so a failing run can say why.
+ */
+export class WorkerLogs {
+	/** @type {Record<string, number>} */
+	counts = {};
+	/** @type {string[]} */
+	errors = [];
+
+	/** @param {{ level: string, message: string }} log */
+	add = ({ level, message }) => {
+		this.counts[level] = (this.counts[level] ?? 0) + 1;
+		if (level === "error" && this.errors.length < 20) this.errors.push(message);
+	};
+}
+
+/**
+ * The users database's migrations, as `wrangler d1 migrations apply` reads
+ * them: the user worker's config names the folder.
+ */
+async function usersMigrations() {
+	const config = unstable_readConfig({ config: workerConfigs.user });
+	const db = config.d1_databases.find((d) => d.binding === "DB");
+	const folder = resolve(
+		dirname(config.configPath ?? workerConfigs.user),
+		db?.migrations_dir ?? "",
+	);
+	const files = (await readdir(folder)).filter((file) => file.endsWith(".sql")).sort();
+	return Promise.all(
+		files.map(async (file) => unstable_splitSqlQuery(await readFile(join(folder, file), "utf8"))),
+	);
+}
+
+/**
+ * Starts every worker of the bench with fresh state in a temporary folder,
+ * the users database migrated. The gateway's JWT_SECRET is found where
+ * wrangler finds it (.dev.vars, or the environment); the floor checks tokens
+ * with the same one.
+ */
+export async function serve() {
+	const state = await mkdtemp(join(stateRoot(), "bench-state-"));
+	const logs = new WorkerLogs();
+	// The bench measures what requests cost, so the gateway's rate limits are
+	// set out of reach (a load test from one address would otherwise measure
+	// 429s); each request still pays for its limiter calls.
+	const gateway = {
+		...builtWorker("gateway"),
+		ratelimits: Object.fromEntries(
+			["LOGIN_LIMITER", "REGISTRATION_LIMITER", "ORDER_LIMITER"].map((name) => [
+				name,
+				{ namespace_id: `bench-${name}`, simple: { limit: 1_000_000_000, period: 60 } },
+			]),
+		),
+	};
+	// No consumer for the tasks queue: in production it runs in invocations of
+	// its own, apart from the requests whose events it handles, while here it
+	// would share workerd's one thread with them. Events still go to the queue.
+	const { queueConsumers: _consumers, ...user } = builtWorker("user");
+	const order = builtWorker("order");
+	const workers = [
+		gateway,
+		user,
+		order,
+		benchWorker("hello", "hello.js"),
+		benchWorker("hash", "hash.js"),
+		benchWorker("floor-gateway", "floor/gateway.js", {
+			bindings: { JWT_SECRET: gateway.bindings?.JWT_SECRET ?? "" },
+			serviceBindings: { ORDER_SERVICE: { name: "floor-order", entrypoint: "FloorOrderService" } },
+		}),
+		benchWorker("floor-order", "floor/order.js", {
+			durableObjects: { ORDER_BOOK: { className: "FloorOrderBook", useSQLite: true } },
+			serviceBindings: { USER_SERVICE: { name: "floor-user", entrypoint: "FloorUserService" } },
+		}),
+		// The same database id as the user worker's: one users table for both.
+		benchWorker("floor-user", "floor/user.js", { d1Databases: user.d1Databases }),
+		benchWorker("seed", "seed.js", {
+			durableObjects: {
+				ORDER_BOOK: { className: "OrderBook", scriptName: order.name, useSQLite: true },
+			},
+		}),
+	];
+	const served = ["gateway", "hello", "hash", "floor-gateway"];
+	const mf = new Miniflare(
+		convertV4MiniflareOptions({
+			workers: workers.map((worker) =>
+				served.includes(worker.name ?? "")
+					? { ...worker, unsafeDirectSockets: OWN_SOCKET }
+					: worker,
+			),
+			resourcePersistencePath: state,
+			// The placeholder `request.cf`: fetching the real one needs the network.
+			cf: false,
+			handleStructuredLogs: logs.add,
+			log: new Log(LogLevel.WARN),
+		}),
+	);
+	try {
+		await mf.ready;
+		const users = await mf.getD1Database("DB", user.name);
+		for (const queries of await usersMigrations()) {
+			await users.batch(queries.map((query) => users.prepare(query)));
+		}
+		/** @type {Record<string, URL>} */
+		const urls = {};
+		for (const name of served) urls[name] = await mf.unsafeGetDirectURL(name);
+		const seeder = await mf.getWorker("seed");
+		return {
+			state,
+			cpuMs: workerdCpu(),
+			urls,
+			users,
+			logs,
+			/**
+			 * Grows the users table to `total` users in one statement. They share
+			 * user 1's password hash, so they log in with its password and no
+			 * PBKDF2 runs here.
+			 */
+			seedUsers: async (/** @type {number} */ total) => {
+				await users
+					.prepare(
+						`WITH RECURSIVE n(i) AS (
+							SELECT (SELECT MAX(id) FROM users) + 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+						INSERT INTO users (username, username_key, password_hash, created_at, token_key)
+						SELECT 'bench_' || i, 'bench_' || i, (SELECT password_hash FROM users WHERE id = 1), ?2,
+							lower(hex(randomblob(16)))
+						FROM n WHERE i <= ?1`,
+					)
+					.bind(total, Date.now())
+					.run();
+			},
+			/** Gives the user `count` more notifications, as the tasks consumer records them. */
+			seedNotifications: async (/** @type {number} */ userId, /** @type {number} */ count) => {
+				await users
+					.prepare(
+						`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+						INSERT INTO notifications (id, user_id, kind, created_at, emailed_at)
+						SELECT lower(hex(randomblob(16))), ?1, 'welcome', ?3, ?3 FROM n`,
+					)
+					.bind(userId, count, Date.now())
+					.run();
+			},
+			/** Adds `count` orders to the user's OrderBook through its own RPC method. */
+			seedOrders: async (/** @type {number} */ userId, /** @type {number} */ count) => {
+				const response = await seeder.fetch(`http://seed/?user=${userId}&count=${count}`);
+				if (!response.ok) throw new Error(`seeding orders failed: ${await response.text()}`);
+				await response.arrayBuffer();
+			},
+			dispose: async () => {
+				await mf.dispose();
+				await rm(state, { recursive: true, force: true });
+			},
+		};
+	} catch (error) {
+		await mf.dispose();
+		await rm(state, { recursive: true, force: true });
+		throw error;
+	}
+}
