@@ -19,7 +19,7 @@ import {
 	type OrdersDb,
 	rememberIdempotentResponse,
 } from "./orders";
-import { addEvent, markSent, pendingEvents, SEND_BATCH } from "./outbox";
+import { addEvent, pendingEvents, removeSent, SEND_BATCH } from "./outbox";
 
 export interface Idempotency {
 	key: string;
@@ -47,6 +47,8 @@ function resendDelayMs(failures: number): number {
 export class OrderBook extends DurableObject<Env> {
 	private readonly db: OrdersDb;
 	private failedSends = 0;
+	/** An alarm is set and has not started yet: orders placed meanwhile go out with it. */
+	private sendScheduled = false;
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -108,9 +110,7 @@ export class OrderBook extends DurableObject<Env> {
 			);
 			return ok({ order, replayed: false });
 		});
-		// Not awaited, so the method stays one synchronous unit: the alarm is
-		// stored with the order before the response leaves (the output gate).
-		if (created.ok && !created.value.replayed) void this.ctx.storage.setAlarm(now.getTime());
+		if (created.ok && !created.value.replayed) this.scheduleSend(now);
 		return created;
 	}
 
@@ -136,8 +136,21 @@ export class OrderBook extends DurableObject<Env> {
 		});
 	}
 
+	/**
+	 * Sets the alarm that sends the outbox, unless one is set and has not
+	 * started: under load one alarm then carries many events. Not awaited, so
+	 * the caller stays one synchronous unit; the alarm is stored with the
+	 * order before the response leaves (the output gate).
+	 */
+	private scheduleSend(now: Date): void {
+		if (this.sendScheduled) return;
+		this.sendScheduled = true;
+		void this.ctx.storage.setAlarm(now.getTime());
+	}
+
 	/** Sends the outbox's pending events; if the queue refuses, tries again later, for as long as it takes. */
 	override async alarm(): Promise<void> {
+		this.sendScheduled = false;
 		const events = pendingEvents(this.db);
 		if (events.length === 0) return;
 		try {
@@ -151,17 +164,17 @@ export class OrderBook extends DurableObject<Env> {
 				pending: events.length,
 				error: safeErrorMessage(error),
 			});
+			this.sendScheduled = true;
 			await this.ctx.storage.setAlarm(Date.now() + resendDelayMs(this.failedSends));
 			return;
 		}
 		this.failedSends = 0;
-		markSent(
+		removeSent(
 			this.db,
 			events.map((event) => event.eventId),
-			new Date(),
 		);
 		for (const event of events) logSent(event);
-		if (events.length === SEND_BATCH) await this.ctx.storage.setAlarm(Date.now());
+		if (events.length === SEND_BATCH) this.scheduleSend(new Date());
 	}
 }
 

@@ -140,7 +140,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 			eventId: event.eventId,
 		};
 		try {
-			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event], new Date());
+			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event]);
 			logLine({ ...line, status: "sent" });
 		} catch (error) {
 			logLine({ ...line, level: "warn", status: "send_failed", error: safeErrorMessage(error) });

@@ -1,39 +1,29 @@
-import { and, asc, inArray, isNull, lt, lte } from "drizzle-orm";
+import { asc, inArray, lte } from "drizzle-orm";
 import type { TaskEvent } from "../../../shared/events";
 import { outbox } from "./db/schema";
 import type { UsersDb } from "./users";
 
 /** Rows younger than this may still be in their first send, so the relay leaves them to it. */
 const FIRST_SEND_GRACE_MS = 30_000;
-/** Sent rows are kept this long, to look into what was sent. */
-const KEEP_SENT_MS = 7 * 24 * 60 * 60 * 1000;
-/** Events per send: D1 binds at most 100 parameters per query, and marking sends one per event. */
+/** Events per send: D1 binds at most 100 parameters per query, and removing sends one per event. */
 const SEND_BATCH = 50;
 
-/** Sends events to the tasks queue, then marks them sent in the outbox. */
-export async function sendEvents(
-	db: UsersDb,
-	queue: Queue,
-	events: TaskEvent[],
-	now: Date,
-): Promise<void> {
+/** Sends events to the tasks queue, then takes them out of the outbox. */
+export async function sendEvents(db: UsersDb, queue: Queue, events: TaskEvent[]): Promise<void> {
 	if (events.length === 0) return;
 	await queue.sendBatch(events.map((body) => ({ body, contentType: "json" as const })));
-	await db
-		.update(outbox)
-		.set({ sentAt: now })
-		.where(
-			inArray(
-				outbox.eventId,
-				events.map((event) => event.eventId),
-			),
-		);
+	await db.delete(outbox).where(
+		inArray(
+			outbox.eventId,
+			events.map((event) => event.eventId),
+		),
+	);
 }
 
 /**
  * The cron trigger's job: sends, oldest first, every event whose first send
- * failed, and forgets events sent a week ago. A send that succeeded but was
- * not marked goes again; the consumer records each event once.
+ * failed. A send that succeeded but whose row was not removed goes again;
+ * the consumer records each event once.
  */
 export async function relayOutbox(db: UsersDb, queue: Queue, now: Date): Promise<number> {
 	const settled = new Date(now.getTime() - FIRST_SEND_GRACE_MS);
@@ -42,18 +32,15 @@ export async function relayOutbox(db: UsersDb, queue: Queue, now: Date): Promise
 		const rows = await db
 			.select({ event: outbox.event })
 			.from(outbox)
-			.where(and(isNull(outbox.sentAt), lte(outbox.createdAt, settled)))
+			.where(lte(outbox.createdAt, settled))
 			.orderBy(asc(outbox.createdAt))
 			.limit(SEND_BATCH);
 		await sendEvents(
 			db,
 			queue,
 			rows.map((row) => row.event),
-			now,
 		);
 		sent += rows.length;
-		if (rows.length < SEND_BATCH) break;
+		if (rows.length < SEND_BATCH) return sent;
 	}
-	await db.delete(outbox).where(lt(outbox.sentAt, new Date(now.getTime() - KEEP_SENT_MS)));
-	return sent;
 }

@@ -72,7 +72,7 @@ export async function insertUser(
 		// The event gets the user's id from the row the statement before
 		// inserted, and is not written when that statement inserted nothing.
 		db.insert(outbox).select(
-			sql`SELECT ${event.eventId}, json_set(${JSON.stringify(event)}, '$.userId', ${users.id}), ${user.createdAt.getTime()}, NULL
+			sql`SELECT ${event.eventId}, json_set(${JSON.stringify(event)}, '$.userId', ${users.id}), ${user.createdAt.getTime()}
 					FROM ${users} WHERE ${users.id} = last_insert_rowid() AND changes() = 1`,
 		),
 	]);
