@@ -239,7 +239,7 @@ try {
 	const hello = [await measure("baseline: hello world", baselines.hello)];
 
 	progress(`== order creation against the floor, ${PLAN.rounds.count} rounds`);
-	const [floorRounds, orders, keyed] = await againstFloor(baselines.floor, [
+	const [floorRounds, orders, keyed, bareFloor] = await againstFloor(baselines.floor, [
 		["POST /api/v1/orders", createOrder],
 		[
 			"POST /api/v1/orders, unique Idempotency-Key",
@@ -251,8 +251,12 @@ try {
 				}),
 			},
 		],
+		[
+			"floor without the platform work (no limit, replica read or event)",
+			{ ...baselines.floor, url: new URL("/orders", server.urls["bare-floor-gateway"]) },
+		],
 	]);
-	if (!floorRounds || !orders || !keyed) throw new Error("no rounds measured");
+	if (!floorRounds || !orders || !keyed || !bareFloor) throw new Error("no rounds measured");
 	const floor = [floorRounds];
 
 	progress("== routes");

@@ -1,7 +1,9 @@
 // The architecture's floor, public hop: POST /orders as the gateway's
 // POST /api/v1/orders does it, with no framework, validation or logging. It
 // still checks the access token (HS256, the key imported once per isolate),
-// because the path it is the floor of is an authenticated one.
+// because the path it is the floor of is an authenticated one, and, when
+// PLATFORM is "on", counts the request against the user's order limit, as
+// the design requires of that path.
 const encoder = new TextEncoder();
 /** @type {Promise<CryptoKey> | undefined} */
 let tokenKey;
@@ -35,10 +37,16 @@ async function userIdOf(authorization, secret) {
 }
 
 export default {
-	/** @param {Request} request @param {{ JWT_SECRET: string, ORDER_SERVICE: any }} env */
+	/** @param {Request} request @param {{ JWT_SECRET: string, PLATFORM: string, ORDER_LIMITER: RateLimit, ORDER_SERVICE: any }} env */
 	async fetch(request, env) {
 		const userId = await userIdOf(request.headers.get("Authorization"), env.JWT_SECRET);
 		if (userId === null) return new Response(null, { status: 401 });
+		if (
+			env.PLATFORM === "on" &&
+			!(await env.ORDER_LIMITER.limit({ key: String(userId) })).success
+		) {
+			return new Response(null, { status: 429 });
+		}
 		const { items } = await request.json();
 		using order = await env.ORDER_SERVICE.createOrder(userId, items);
 		if (!order) return new Response(null, { status: 401 });

@@ -1,11 +1,16 @@
 // The architecture's floor, order hop: checks the user over RPC (one D1 read
 // in floor/user.js), then inserts into the user's SQLite Durable Object, as
 // workers/order does, with no ORM, migrator or logging. The table is the
-// order worker's, index included, so both pay for the same write.
+// order worker's, index included, so both pay for the same write. When
+// PLATFORM is "on" it also does what the design requires of that write: the
+// order.created event goes into an outbox in the same transaction and an
+// alarm sends the outbox to the tasks queue, one alarm for what accumulates.
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 
 export class FloorOrderBook extends DurableObject {
-	/** @param {DurableObjectState} ctx @param {unknown} env */
+	sendScheduled = false;
+
+	/** @param {DurableObjectState} ctx @param {{ PLATFORM: string, TASKS: Queue }} env */
 	constructor(ctx, env) {
 		super(ctx, env);
 		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS orders (
@@ -13,20 +18,52 @@ export class FloorOrderBook extends DurableObject {
 			user_id INTEGER NOT NULL, items TEXT NOT NULL, status TEXT NOT NULL,
 			created_at INTEGER NOT NULL)`);
 		ctx.storage.sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS orders_id_unique ON orders (id)");
+		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+			event_id TEXT PRIMARY KEY NOT NULL, event TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+		ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS outbox_created_at ON outbox (created_at)");
 	}
 
 	/** @param {number} userId @param {unknown[]} items */
 	create(userId, items) {
 		const id = crypto.randomUUID();
 		const createdAt = Date.now();
-		this.ctx.storage.sql.exec(
-			"INSERT INTO orders (id, user_id, items, status, created_at) VALUES (?, ?, ?, 'created', ?)",
-			id,
-			userId,
-			JSON.stringify(items),
-			createdAt,
-		);
+		const sql = this.ctx.storage.sql;
+		this.ctx.storage.transactionSync(() => {
+			sql.exec(
+				"INSERT INTO orders (id, user_id, items, status, created_at) VALUES (?, ?, ?, 'created', ?)",
+				id,
+				userId,
+				JSON.stringify(items),
+				createdAt,
+			);
+			if (this.env.PLATFORM !== "on") return;
+			const eventId = crypto.randomUUID();
+			const event = { type: "order.created", eventId, userId, orderId: id };
+			sql.exec(
+				"INSERT INTO outbox (event_id, event, created_at) VALUES (?, ?, ?)",
+				eventId,
+				JSON.stringify(event),
+				createdAt,
+			);
+		});
+		if (this.env.PLATFORM === "on" && !this.sendScheduled) {
+			this.sendScheduled = true;
+			void this.ctx.storage.setAlarm(createdAt);
+		}
 		return { id, userId, items, status: "created", createdAt: new Date(createdAt).toISOString() };
+	}
+
+	async alarm() {
+		this.sendScheduled = false;
+		const rows = this.ctx.storage.sql
+			.exec("SELECT event_id, event FROM outbox ORDER BY created_at LIMIT 100")
+			.toArray();
+		if (rows.length === 0) return;
+		await this.env.TASKS.sendBatch(
+			rows.map((row) => ({ body: JSON.parse(String(row.event)), contentType: "json" })),
+		);
+		for (const row of rows)
+			this.ctx.storage.sql.exec("DELETE FROM outbox WHERE event_id = ?", row.event_id);
 	}
 }
 
