@@ -1,14 +1,19 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { INVALID_UTF8, withBytes } from "../../../test/hostile";
 import {
 	api,
 	bearer,
 	envWithBroken,
 	expectProblem,
 	PASSWORD,
+	postJson,
 	signUp,
 } from "../../../test/requests";
 import { createApp } from "./app";
+
+const countUsers = async () =>
+	(await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())?.n;
 
 describe("every response", () => {
 	describe("happy", () => {
@@ -17,6 +22,15 @@ describe("every response", () => {
 			expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 			expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+		});
+
+		it("reads JSON bodies as UTF-8: text in any script arrives as it was sent", async () => {
+			const { headers } = await signUp();
+			const sku = "café ☕ 日本語 𝄞";
+			const created = await postJson("/api/v1/orders", { items: [{ sku, quantity: 1 }] }, headers);
+			expect(created.status).toBe(201);
+			const orders = await api("/api/v1/orders", { headers });
+			expect(await orders.json()).toMatchObject({ orders: [{ items: [{ sku, quantity: 1 }] }] });
 		});
 
 		it("keeps a well-formed incoming request id", async () => {
@@ -46,6 +60,41 @@ describe("every response", () => {
 				body: JSON.stringify({ username: "x".repeat(17 * 1024), password: "pass123" }),
 			});
 			expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
+		});
+
+		it("is a 400 for a JSON body that is not UTF-8, in each route's own format, storing nothing", async () => {
+			const { headers } = await signUp();
+			const usersBefore = await countUsers();
+			const send = (path: string, json: string, bytes: readonly number[]) =>
+				api(path, {
+					method: "POST",
+					headers: { ...headers, "Content-Type": "application/json" },
+					body: withBytes(json, bytes),
+				});
+			for (const bytes of INVALID_UTF8) {
+				const register = await send(
+					"/register",
+					'{"username":"ab\uFFFD","password":"pass123"}',
+					bytes,
+				);
+				expect(register.status).toBe(400);
+				expect(await register.json()).toEqual({
+					message: "Bad Request: Missing username or password",
+				});
+				const order = await send("/create_order", '{"user_id":1,"items":["\uFFFD"]}', bytes);
+				expect(order.status).toBe(400);
+				for (const [path, json] of [
+					["/api/v1/users", '{"username":"abc","password":"pass\uFFFDword"}'],
+					["/api/v1/auth/login", '{"username":"ab\uFFFD","password":"pass123"}'],
+					["/api/v1/orders", '{"items":[{"sku":"\uFFFD","quantity":1}]}'],
+				] as const) {
+					const problem = await expectProblem(await send(path, json, bytes), 400);
+					expect(problem.type, path).toBe("/problems/malformed_request");
+				}
+			}
+			expect(await countUsers()).toBe(usersBefore);
+			const orders = await api("/api/v1/orders", { headers });
+			expect(await orders.json()).toEqual({ orders: [], nextCursor: null });
 		});
 
 		it("is a 500 problem, logged once with the error, when the gateway itself fails", async () => {
