@@ -3,6 +3,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { LogLeaks, secretsOfTests } from "./test/log-leaks.ts";
 import { WorkerLogs } from "./test/worker-logs.ts";
 
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
@@ -50,13 +51,17 @@ if (!productionRegistrationLimit)
 // again in the test runners so tests can set it up and look inside.
 const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
 
+// No log line of the run may hold a password, hash or token: the runners'
+// lines and the internal workers' are checked, and a leak fails the run.
+const leaks = new LogLeaks([process.env.JWT_SECRET, ...secretsOfTests(import.meta.dirname)]);
+
 export default defineConfig({
 	test: {
 		globalSetup: ["./test/build-workers.ts"],
 		// Worker logs show for failing tests only: the runner's through Vitest,
 		// the internal workers' through WorkerLogs.
 		silent: "passed-only",
-		reporters: ["default", new WorkerLogs()],
+		reporters: ["default", new WorkerLogs((line) => leaks.inspect(line, "internal worker")), leaks],
 		projects: [
 			{
 				plugins: [
@@ -116,6 +121,8 @@ export default defineConfig({
 				// The shared contracts' own tests run here: they need no bindings.
 				test: { name: "order", include: ["workers/order/**/*.test.ts", "shared/**/*.test.ts"] },
 			},
+			// The test tooling's own tests (the log leak check), in Node like the tooling.
+			{ test: { name: "tooling", include: ["test/**/*.test.ts"], environment: "node" } },
 		],
 	},
 });
