@@ -197,11 +197,13 @@ describe("browser access (CORS)", () => {
 	const allowing = (origins: string): Env => Object.assign({}, env, { CORS_ORIGINS: origins });
 
 	describe("happy", () => {
-		it("answers a preflight from an allowed origin, and exposes the headers clients read", async () => {
+		it("answers a preflight from an allowed origin with the secure headers, and exposes the headers clients read", async () => {
 			const bindings = allowing("https://shop.example, https://admin.example");
 			const res = await preflight("https://admin.example", bindings);
 			expect(res.status).toBe(204);
 			expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.example");
+			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+			expect(res.headers.get("x-request-id")).toBeTruthy();
 			expect(res.headers.get("access-control-allow-headers")).toMatch(/idempotency-key/i);
 			const get = await createApp().request(
 				"/health",

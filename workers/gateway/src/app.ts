@@ -72,8 +72,9 @@ export function createApp() {
 	app.use(requestId());
 	app.use(traceContext());
 	app.use(requestLog("gateway"));
-	app.use(browserAccess);
+	// Outside CORS, which answers preflights itself, so they carry the secure headers too.
 	app.use(secureHeaders());
+	app.use(browserAccess);
 	app.use(
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
