@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { INVALID_UTF8, withBytes } from "../../../test/hostile";
+import { INVALID_UTF8, nestedArrays, withBytes } from "../../../test/hostile";
 import {
 	api,
 	bearer,
@@ -95,6 +95,48 @@ describe("every response", () => {
 			expect(await countUsers()).toBe(usersBefore);
 			const orders = await api("/api/v1/orders", { headers });
 			expect(await orders.json()).toEqual({ orders: [], nextCursor: null });
+		});
+
+		it("is a 400 for deeply nested JSON on every route that reads a body, in the route's own format", async () => {
+			const { headers } = await signUp();
+			const deep = nestedArrays(5000);
+			const deepObject = `${'{"a":'.repeat(2500)}1${"}".repeat(2500)}`;
+			for (const [path, body] of [
+				["/register", `{"username":${deep},"password":"pass123"}`],
+				["/create_order", `{"user_id":1,"items":${deep}}`],
+				["/api/v1/users", `{"username":"abc","password":${deepObject}}`],
+				["/api/v1/auth/login", `{"username":${deep},"password":"x"}`],
+				["/api/v1/orders", `{"items":${deep}}`],
+				["/api/v1/orders", nestedArrays(8000)],
+			] as const) {
+				const res = await api(path, {
+					method: "POST",
+					headers: { ...headers, "Content-Type": "application/json" },
+					body,
+				});
+				expect(res.status, path).toBe(400);
+				if (path.startsWith("/api/")) await expectProblem(res, 400);
+				else
+					expect(await res.json()).toEqual({
+						[path === "/register" ? "message" : "error"]: expect.stringMatching(/^Bad Request/),
+					});
+			}
+		});
+
+		it("is a 413 problem for a streamed body over 16 KiB, which does not announce its length", async () => {
+			const { headers } = await signUp();
+			const body = new ReadableStream({
+				start(controller) {
+					for (let n = 0; n < 17; n++) controller.enqueue(new Uint8Array(1024).fill(0x20));
+					controller.close();
+				},
+			});
+			const res = await api("/api/v1/orders", {
+				method: "POST",
+				headers: { ...headers, "Content-Type": "application/json" },
+				body,
+			});
+			await expectProblem(res, 413);
 		});
 
 		it("is a 500 problem, logged once with the error, when the gateway itself fails", async () => {
