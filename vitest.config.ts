@@ -61,14 +61,24 @@ export default defineConfig({
 		// Worker logs show for failing tests only: the runner's through Vitest,
 		// the internal workers' through WorkerLogs.
 		silent: "passed-only",
-		reporters: ["default", new WorkerLogs((line) => leaks.inspect(line, "internal worker")), leaks],
+		// FIGURES=1 (as `npm run chaos` sets) lists each test with the figures it
+		// annotates; otherwise a passing run prints only the summary.
+		reporters: [
+			process.env.FIGURES ? "verbose" : "default",
+			new WorkerLogs((line) => leaks.inspect(line, "internal worker")),
+			leaks,
+		],
 		projects: [
 			{
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
-							bindings: { TEST_MIGRATIONS: migrations },
+							bindings: {
+								TEST_MIGRATIONS: migrations,
+								// A few seconds in `npm test`; `npm run chaos` runs a minute.
+								TEST_CHAOS_SECONDS: Number(process.env.CHAOS_SECONDS ?? 8),
+							},
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
 							ratelimits: {
 								// Its own counters: the development limiter's must not count against it.

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		TEST_USERS_DB: D1Database;
 		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
+		/** How long the fault test runs (CHAOS_SECONDS; `npm run chaos` sets 60). */
+		TEST_CHAOS_SECONDS: number;
 	}
 }
