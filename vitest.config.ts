@@ -3,6 +3,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { builtWorker } from "./scripts/build-workers.mjs";
+import { LogLeaks, secretsOfTests } from "./test/log-leaks.ts";
 import { WorkerLogs } from "./test/worker-logs.ts";
 
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
@@ -33,20 +34,34 @@ if (!productionRegistrationLimit)
 // again in the test runners so tests can set it up and look inside.
 const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
 
+// No log line of the run may hold a password, hash or token: the runners'
+// lines and the internal workers' are checked, and a leak fails the run.
+const leaks = new LogLeaks([process.env.JWT_SECRET, ...secretsOfTests(import.meta.dirname)]);
+
 export default defineConfig({
 	test: {
 		globalSetup: ["./test/build-workers.ts"],
 		// Worker logs show for failing tests only: the runner's through Vitest,
 		// the internal workers' through WorkerLogs.
 		silent: "passed-only",
-		reporters: ["default", new WorkerLogs()],
+		// FIGURES=1 (as `npm run chaos` sets) lists each test with the figures it
+		// annotates; otherwise a passing run prints only the summary.
+		reporters: [
+			process.env.FIGURES ? "verbose" : "default",
+			new WorkerLogs((line) => leaks.inspect(line, "internal worker")),
+			leaks,
+		],
 		projects: [
 			{
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
-							bindings: { TEST_MIGRATIONS: migrations },
+							bindings: {
+								TEST_MIGRATIONS: migrations,
+								// A few seconds in `npm test`; `npm run chaos` runs a minute.
+								TEST_CHAOS_SECONDS: Number(process.env.CHAOS_SECONDS ?? 8),
+							},
 							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
 							// The internal workers' log lines, for tests that follow a trace across them.
 							serviceBindings: { TEST_LOGS: "log-collector" },
@@ -77,7 +92,7 @@ export default defineConfig({
 				test: {
 					name: "gateway",
 					// test/contract.test.ts: the check its requests put every response through.
-					include: ["workers/gateway/**/*.test.ts", "test/*.test.ts"],
+					include: ["workers/gateway/**/*.test.ts", "test/contract.test.ts"],
 					setupFiles: ["./test/apply-migrations.ts"],
 				},
 			},
@@ -112,6 +127,8 @@ export default defineConfig({
 				// The shared contracts' own tests run here: they need no bindings.
 				test: { name: "order", include: ["workers/order/**/*.test.ts", "shared/**/*.test.ts"] },
 			},
+			// The test tooling's own tests (the log leak check), in Node like the tooling.
+			{ test: { name: "tooling", include: ["test/log-leaks.test.ts"], environment: "node" } },
 		],
 	},
 });

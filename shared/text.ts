@@ -5,7 +5,7 @@ import type { z } from "zod";
  * zero-width characters), surrogate, private-use or unassigned characters,
  * no line or paragraph separators, and not blank.
  */
-const PRINTABLE = /^(?=.*\S)[^\p{C}\p{Zl}\p{Zp}]+$/u;
+export const PRINTABLE = /^(?=.*\S)[^\p{C}\p{Zl}\p{Zp}]+$/u;
 const RULE = "must be printable characters, not blank";
 
 /**

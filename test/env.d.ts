@@ -6,5 +6,7 @@ declare namespace Cloudflare {
 		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
 		/** test/log-collector.js: the internal workers' log lines by trace id. */
 		TEST_LOGS: Fetcher;
+		/** How long the fault test runs (CHAOS_SECONDS; `npm run chaos` sets 60). */
+		TEST_CHAOS_SECONDS: number;
 	}
 }

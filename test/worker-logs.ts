@@ -13,9 +13,13 @@ export class WorkerLogs implements Reporter {
 	private held: string[] = [];
 	private readonly write = process.stdout.write.bind(process.stdout);
 
+	/** `inspect` sees each line as it arrives (the log leak check). */
+	constructor(private readonly inspect: (line: string) => void) {}
+
 	onInit(): void {
 		process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
 			if (typeof chunk === "string" && LOG_LINE.test(chunk)) {
+				this.inspect(chunk);
 				this.held.push(chunk);
 				return true;
 			}

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { INVALID_UTF8, nestedArrays, withBytes } from "../../../test/hostile";
 import {
 	api,
 	appRequest,
@@ -12,6 +13,9 @@ import {
 } from "../../../test/requests";
 import { createApp } from "./app";
 
+const countUsers = async () =>
+	(await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())?.n;
+
 describe("every response", () => {
 	describe("happy", () => {
 		it("carries a generated x-request-id and the secure headers", async () => {
@@ -19,6 +23,15 @@ describe("every response", () => {
 			expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 			expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+		});
+
+		it("reads JSON bodies as UTF-8: text in any script arrives as it was sent", async () => {
+			const { headers } = await signUp();
+			const sku = "café ☕ 日本語 𝄞";
+			const created = await postJson("/api/v1/orders", { items: [{ sku, quantity: 1 }] }, headers);
+			expect(created.status).toBe(201);
+			const orders = await api("/api/v1/orders", { headers });
+			expect(await orders.json()).toMatchObject({ orders: [{ items: [{ sku, quantity: 1 }] }] });
 		});
 
 		it("keeps a well-formed incoming request id", async () => {
@@ -47,6 +60,83 @@ describe("every response", () => {
 				password: "pass123",
 			});
 			expect(await expectProblem(res, 413)).toMatchObject({ type: "/problems/payload_too_large" });
+		});
+
+		it("is a 400 for a JSON body that is not UTF-8, in each route's own format, storing nothing", async () => {
+			const { headers } = await signUp();
+			const usersBefore = await countUsers();
+			const send = (path: string, json: string, bytes: readonly number[]) =>
+				api(path, {
+					method: "POST",
+					headers: { ...headers, "Content-Type": "application/json" },
+					body: withBytes(json, bytes),
+				});
+			for (const bytes of INVALID_UTF8) {
+				const register = await send(
+					"/register",
+					'{"username":"ab\uFFFD","password":"pass123"}',
+					bytes,
+				);
+				expect(register.status).toBe(400);
+				expect(await register.json()).toEqual({
+					message: "Bad Request: Missing username or password",
+				});
+				const order = await send("/create_order", '{"user_id":1,"items":["\uFFFD"]}', bytes);
+				expect(order.status).toBe(400);
+				for (const [path, json] of [
+					["/api/v1/users", '{"username":"abc","password":"pass\uFFFDword"}'],
+					["/api/v1/auth/login", '{"username":"ab\uFFFD","password":"pass123"}'],
+					["/api/v1/orders", '{"items":[{"sku":"\uFFFD","quantity":1}]}'],
+				] as const) {
+					const problem = await expectProblem(await send(path, json, bytes), 400);
+					expect(problem.type, path).toBe("/problems/malformed_request");
+				}
+			}
+			expect(await countUsers()).toBe(usersBefore);
+			const orders = await api("/api/v1/orders", { headers });
+			expect(await orders.json()).toEqual({ orders: [], nextCursor: null });
+		});
+
+		it("is a 400 for deeply nested JSON on every route that reads a body, in the route's own format", async () => {
+			const { headers } = await signUp();
+			const deep = nestedArrays(5000);
+			const deepObject = `${'{"a":'.repeat(2500)}1${"}".repeat(2500)}`;
+			for (const [path, body] of [
+				["/register", `{"username":${deep},"password":"pass123"}`],
+				["/create_order", `{"user_id":1,"items":${deep}}`],
+				["/api/v1/users", `{"username":"abc","password":${deepObject}}`],
+				["/api/v1/auth/login", `{"username":${deep},"password":"x"}`],
+				["/api/v1/orders", `{"items":${deep}}`],
+				["/api/v1/orders", nestedArrays(8000)],
+			] as const) {
+				const res = await api(path, {
+					method: "POST",
+					headers: { ...headers, "Content-Type": "application/json" },
+					body,
+				});
+				expect(res.status, path).toBe(400);
+				if (path.startsWith("/api/")) await expectProblem(res, 400);
+				else
+					expect(await res.json()).toEqual({
+						[path === "/register" ? "message" : "error"]: expect.stringMatching(/^Bad Request/),
+					});
+			}
+		});
+
+		it("is a 413 problem for a streamed body over 16 KiB, which does not announce its length", async () => {
+			const { headers } = await signUp();
+			const body = new ReadableStream({
+				start(controller) {
+					for (let n = 0; n < 17; n++) controller.enqueue(new Uint8Array(1024).fill(0x20));
+					controller.close();
+				},
+			});
+			const res = await api("/api/v1/orders", {
+				method: "POST",
+				headers: { ...headers, "Content-Type": "application/json" },
+				body,
+			});
+			await expectProblem(res, 413);
 		});
 
 		it("is a 500 problem, logged once with the error, when the gateway itself fails", async () => {
@@ -146,11 +236,13 @@ describe("browser access (CORS)", () => {
 	const allowing = (origins: string): Env => Object.assign({}, env, { CORS_ORIGINS: origins });
 
 	describe("happy", () => {
-		it("answers a preflight from an allowed origin, and exposes the headers clients read", async () => {
+		it("answers a preflight from an allowed origin with the secure headers, and exposes the headers clients read", async () => {
 			const bindings = allowing("https://shop.example, https://admin.example");
 			const res = await preflight("https://admin.example", bindings);
 			expect(res.status).toBe(204);
 			expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.example");
+			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+			expect(res.headers.get("x-request-id")).toBeTruthy();
 			expect(res.headers.get("access-control-allow-headers")).toMatch(/idempotency-key/i);
 			const get = await createApp().request(
 				"/health",

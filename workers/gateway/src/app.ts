@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, ErrorHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -52,6 +52,27 @@ const browserAccess = cors({
 	maxAge: 600,
 });
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Bodies are read as strict UTF-8, as JSON requires (RFC 8259). The
+ * runtime's own decoding turns invalid bytes into U+FFFD, so different bytes
+ * would arrive as the same text: two names, one account. The strict text goes
+ * into Hono's body cache, where every JSON parser reads it, so a bad byte is
+ * malformed JSON to each route, answered in that route's own format; a route
+ * that reads no body never notices.
+ */
+const strictUtf8: MiddlewareHandler<AppEnv> = async (c, next) => {
+	if (c.req.raw.body) {
+		const text = c.req.arrayBuffer().then((bytes) => utf8.decode(bytes));
+		// Only the routes that parse the body read it, and they handle its failure.
+		text.catch(() => {});
+		// Hono types the cache's entries as values, but stores and awaits promises.
+		Object.assign(c.req.bodyCache, { text });
+	}
+	await next();
+};
+
 /** The one error handler: every error leaves as a problem document (request-log records it). */
 const handleError: ErrorHandler<AppEnv> = (error, c) =>
 	problem(c, asApiError(error) ?? new ApiError("internal_error", "An unexpected error occurred"));
@@ -62,8 +83,9 @@ export function createApp() {
 	app.use(traceContext());
 	app.use(d1Bookmark());
 	app.use(requestLog("gateway"));
-	app.use(browserAccess);
+	// Outside CORS, which answers preflights itself, so they carry the secure headers too.
 	app.use(secureHeaders());
+	app.use(browserAccess);
 	app.use(
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
@@ -72,6 +94,7 @@ export function createApp() {
 			},
 		}),
 	);
+	app.use(strictUtf8);
 	app.route("/", tutorialRoutes);
 	app.route("/", healthRoutes);
 	app.route("/", docsRoutes);

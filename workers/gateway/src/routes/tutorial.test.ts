@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { testCall } from "../../../../test/call-context";
+import { INJECTIONS } from "../../../../test/hostile";
 import { api, appRequest } from "../../../../test/requests";
 import { unwrap } from "../../../../test/unwrap";
 
@@ -77,6 +78,22 @@ describe("POST /register", () => {
 			expect(JSON.stringify(row)).not.toContain("s3cret-pass");
 			expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
 		});
+
+		it("stores SQL and path injection in a username or password as text, like any other", async () => {
+			const before = await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first();
+			for (const text of INJECTIONS) {
+				expect((await register(`u ${text}`, text)).status).toBe(201);
+				const row = await env.TEST_USERS_DB.prepare(
+					"SELECT username, password_hash FROM users WHERE username = ?",
+				)
+					.bind(`u ${text}`)
+					.first<{ username: string; password_hash: string }>();
+				expect(row?.username).toBe(`u ${text}`);
+				expect(row?.password_hash).not.toContain(text);
+			}
+			const after = await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first();
+			expect(after?.n).toBe(Number(before?.n) + INJECTIONS.length);
+		});
 	});
 });
 
@@ -95,6 +112,18 @@ describe("GET /validate_user/<id>", () => {
 			const res = await api(`/validate_user/${id}`);
 			expect(res.status).toBe(404);
 			expect(await res.text()).toBe('{"error":"User not found"}');
+		});
+	});
+
+	describe("security", () => {
+		it("is 404 for SQL and path injection in the id, though user 1 exists", async () => {
+			await register("grace");
+			expect((await api("/validate_user/1")).status).toBe(200);
+			for (const id of [...INJECTIONS, "1 OR 1=1", "1' OR '1'='1", "1;", "1/../1"]) {
+				const res = await api(`/validate_user/${encodeURIComponent(id)}`);
+				expect(res.status, id).toBe(404);
+				expect(await res.text()).toBe('{"error":"User not found"}');
+			}
 		});
 	});
 });
@@ -152,6 +181,21 @@ describe("POST /create_order", () => {
 		it("is 400 for a body that is not JSON", async () => {
 			const res = await post("/create_order", "user_id=1", "application/x-www-form-urlencoded");
 			expect(res.status).toBe(400);
+		});
+	});
+
+	describe("security", () => {
+		it("stores SQL and path injection in item names as text", async () => {
+			await register("heidi");
+			const userId = await userIdOf("heidi");
+			const res = await post("/create_order", { user_id: userId, items: INJECTIONS });
+			expect(res.status).toBe(201);
+			const page = unwrap(
+				await env.ORDER_SERVICE.listOrders(testCall(), { userId, tokenKey: null }, { limit: 10 }),
+			);
+			expect(page.orders.map((order) => order.items.map((item) => item.sku))).toEqual([
+				[...INJECTIONS],
+			]);
 		});
 	});
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
+import { INJECTIONS } from "../../../../../test/hostile";
 import {
 	api,
 	appRequest,
@@ -11,7 +12,7 @@ import {
 	signUp,
 	uniqueName,
 } from "../../../../../test/requests";
-import { claimsFor, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
+import { claimsFor, hmacSigned, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
 import { createApp } from "../../app";
 
 const login = (username: string, password: string, ip = "192.0.2.1") =>
@@ -145,6 +146,21 @@ describe("POST /api/v1/auth/login", () => {
 				"RS256 in the header, HMAC signature": `${btoa(JSON.stringify({ ...partsOf(token).header, alg: "RS256" })).replace(/=/g, "")}.${token.split(".").slice(1).join(".")}`,
 				"a tampered payload": `${token.split(".")[0]}.${btoa(JSON.stringify({ ...claims, sub: "1" })).replace(/=/g, "")}.${token.split(".")[2]}`,
 				"an unknown kid": `${btoa(JSON.stringify({ ...partsOf(token).header, kid: "0000000000000000" })).replace(/=/g, "")}.${token.split(".").slice(1).join(".")}`,
+				"HS256 with the RSA public key as its HMAC secret": await hmacSigned(
+					partsOf(token).header,
+					claims,
+					new Uint8Array((await crypto.subtle.exportKey("spki", rsa.publicKey)) as ArrayBuffer),
+				),
+				"its own key in the header (jwk)": await hmacSigned(
+					{ ...partsOf(token).header, jwk: { kty: "oct", k: "YXR0YWNrZXIta2V5" } },
+					claims,
+					"attacker-key",
+				),
+				"SQL and path injection in the kid": await hmacSigned(
+					{ alg: "HS256", typ: "JWT", kid: "../../../dev/null' OR '1'='1" },
+					claims,
+					"attacker-key",
+				),
 			};
 			// The genuine article works, so the failures below are the forgeries' fault.
 			expect((await me(await mintToken(claims))).status).toBe(200);
@@ -152,6 +168,24 @@ describe("POST /api/v1/auth/login", () => {
 				const res = await me(bad);
 				expect(res.status, name).toBe(401);
 				await expectProblem(res, 401);
+			}
+		});
+
+		it("never logs anyone in through SQL injection in the username or password", async () => {
+			const { user } = await signUp();
+			const attempts: [string, string][] = [
+				[`${user.username}'--`, "anything"],
+				[`${user.username}' OR '1'='1`, "anything"],
+				["' OR '1'='1", "' OR '1'='1"],
+				[user.username, "' OR '1'='1"],
+				[user.username, `${PASSWORD}' OR '1'='1`],
+				["admin'--", INJECTIONS.join("")],
+			];
+			for (const [n, [username, password]] of attempts.entries()) {
+				const res = await login(username, password, `198.51.100.${100 + n}`);
+				expect((await expectProblem(res, 401)).detail, username).toBe(
+					"Invalid username or password",
+				);
 			}
 		});
 

@@ -93,5 +93,25 @@ describe("GET /api/v1/users/me/notifications", () => {
 			const bobs = await notificationsOnceThere(bob.headers, 1);
 			expect(bobs.notifications.map((n) => n.id)).not.toContain(alices.notifications[0]?.id);
 		});
+
+		it("never shows alice's notifications to bob through her cursor", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			await postJson("/api/v1/orders", { items: [{ sku: "a", quantity: 1 }] }, alice.headers);
+			const alices = await notificationsOnceThere(alice.headers, 2);
+			const bobs = await notificationsOnceThere(bob.headers, 1);
+			const { nextCursor } = await listNotifications(alice.headers, "?limit=1");
+			const res = await api(
+				`/api/v1/users/me/notifications?cursor=${encodeURIComponent(nextCursor ?? "")}`,
+				{ headers: bob.headers },
+			);
+			const text = await res.text();
+			for (const { id } of alices.notifications) expect(text).not.toContain(id);
+			// At most his own, from where her cursor points in his list.
+			const page = JSON.parse(text) as Page;
+			for (const { id } of page.notifications) {
+				expect(bobs.notifications.map((n) => n.id)).toContain(id);
+			}
+		});
 	});
 });

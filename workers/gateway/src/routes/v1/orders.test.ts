@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { INJECTIONS } from "../../../../../test/hostile";
 import { api, expectProblem, postJson, signUp } from "../../../../../test/requests";
 
 type Order = { id: string; userId: number; items: unknown[]; status: string; createdAt: string };
@@ -104,6 +105,16 @@ describe("POST /api/v1/orders", () => {
 			await expectProblem(await postJson("/api/v1/orders", { items }), 401);
 			await expectProblem(await postJson("/api/v1/orders", { items: "nonsense" }), 401);
 		});
+
+		it("stores SQL and path injection in skus as text", async () => {
+			const { headers } = await signUp();
+			const injected = INJECTIONS.map((sku) => ({ sku, quantity: 1 }));
+			const { res, order } = await placeOrder(headers, { items: injected });
+			expect(res.status).toBe(201);
+			const read = await api(`/api/v1/orders/${order.id}`, { headers });
+			expect(await read.json()).toMatchObject({ items: injected });
+			expect((await listOrders(headers)).orders).toEqual([order]);
+		});
 	});
 });
 
@@ -163,6 +174,23 @@ describe("POST /api/v1/orders with an Idempotency-Key", () => {
 			expect(b.res.headers.get("idempotent-replayed")).toBeNull();
 			expect(b.order.id).not.toBe(a.order.id);
 			expect(b.order.userId).toBe(bob.user.id);
+		});
+
+		it("takes SQL and path injection in the key as text: each its own key, replayed only by itself", async () => {
+			const { headers } = await signUp();
+			const first = await placeOrder({ ...headers, "Idempotency-Key": "plain-key" });
+			const placed = new Set([first.order.id]);
+			for (const key of INJECTIONS) {
+				const keyed = { ...headers, "Idempotency-Key": key };
+				const { res, order } = await placeOrder(keyed);
+				expect(res.headers.get("idempotent-replayed"), key).toBeNull();
+				placed.add(order.id);
+				const again = await placeOrder(keyed);
+				expect(again.res.headers.get("idempotent-replayed"), key).toBe("true");
+				expect(again.order.id).toBe(order.id);
+			}
+			expect(placed.size).toBe(INJECTIONS.length + 1);
+			expect((await listOrders(headers, "?limit=100")).orders).toHaveLength(placed.size);
 		});
 	});
 });
@@ -224,6 +252,37 @@ describe("GET /api/v1/orders", () => {
 			await placeOrder(alice.headers);
 			expect(await listOrders(bob.headers)).toEqual({ orders: [], nextCursor: null });
 		});
+
+		it("never shows alice's orders to bob through her cursor", async () => {
+			const alice = await signUp();
+			const bob = await signUp();
+			const alices = [];
+			for (let n = 0; n < 4; n++) alices.push((await placeOrder(alice.headers)).order.id);
+			const bobs = (await placeOrder(bob.headers)).order.id;
+			const { nextCursor } = await listOrders(alice.headers, "?limit=1");
+			const res = await api(`/api/v1/orders?cursor=${encodeURIComponent(nextCursor ?? "")}`, {
+				headers: bob.headers,
+			});
+			expect(res.status).toBe(200);
+			const text = await res.text();
+			for (const id of alices) expect(text).not.toContain(id);
+			expect(JSON.parse(text)).toEqual({
+				orders: [expect.objectContaining({ id: bobs })],
+				nextCursor: null,
+			});
+		});
+
+		it("is 400 for SQL and path injection in limit or cursor", async () => {
+			const { headers } = await signUp();
+			await placeOrder(headers);
+			for (const text of [...INJECTIONS, "1 OR 1=1"]) {
+				const value = encodeURIComponent(text);
+				await expectProblem(await api(`/api/v1/orders?limit=${value}`, { headers }), 400);
+				await expectProblem(await api(`/api/v1/orders?cursor=${value}`, { headers }), 400);
+				const smuggled = encodeURIComponent(btoa(`o:${text}`));
+				await expectProblem(await api(`/api/v1/orders?cursor=${smuggled}`, { headers }), 400);
+			}
+		});
 	});
 });
 
@@ -253,6 +312,23 @@ describe("GET /api/v1/orders/{id}", () => {
 			const { order } = await placeOrder(alice.headers);
 			await expectProblem(await api(`/api/v1/orders/${order.id}`, { headers: bob.headers }), 404);
 			await expectProblem(await api(`/api/v1/orders/${order.id}`), 401);
+		});
+
+		it("is 400 or 404, never an order, for SQL and path injection in the id", async () => {
+			const { headers } = await signUp();
+			const { order } = await placeOrder(headers);
+			// Raw as well as encoded: a raw `..` is resolved by the URL before it is sent.
+			for (const id of [
+				...INJECTIONS,
+				`${order.id}' OR '1'='1`,
+				`${order.id}%2F..%2F${order.id}`,
+			]) {
+				for (const path of [`/api/v1/orders/${encodeURIComponent(id)}`, `/api/v1/orders/${id}`]) {
+					const res = await api(path, { headers });
+					expect([400, 404], path).toContain(res.status);
+					expect(await res.text()).not.toContain(`"userId"`);
+				}
+			}
 		});
 	});
 });
@@ -289,6 +365,17 @@ describe("POST /api/v1/orders/{id}/cancel", () => {
 			await expectProblem(await cancel(order.id, bob.headers), 404);
 			const read = await api(`/api/v1/orders/${order.id}`, { headers: alice.headers });
 			expect(await read.json()).toMatchObject({ status: "created" });
+		});
+
+		it("cancels nothing through SQL and path injection in the id", async () => {
+			const { headers } = await signUp();
+			const { order } = await placeOrder(headers);
+			for (const id of [...INJECTIONS, `${order.id}' OR '1'='1`, `x' OR id='${order.id}`]) {
+				const res = await cancel(encodeURIComponent(id), headers);
+				expect([400, 404], id).toContain(res.status);
+				await expectProblem(res, res.status);
+			}
+			expect((await listOrders(headers)).orders).toEqual([order]);
 		});
 	});
 });

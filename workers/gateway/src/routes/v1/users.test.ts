@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { INJECTIONS } from "../../../../../test/hostile";
 import {
 	api,
 	bearer,
@@ -148,6 +149,33 @@ describe("POST /api/v1/users", () => {
 			await expectProblem(limited, 429);
 			await expectProblem(await register("/register", "203.0.113.5"), 429);
 			expect((await register("/api/v1/users", "203.0.113.6")).status).toBe(201);
+		});
+
+		it("refuses SQL and path injection in a username or email (400, nothing stored), and keeps it in a password as text", async () => {
+			const count = async () =>
+				(await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())
+					?.n;
+			const before = await count();
+			for (const text of INJECTIONS) {
+				const badName = await postJson("/api/v1/users", { username: text, password: PASSWORD });
+				expect((await expectProblem(badName, 400)).errors).toEqual([
+					expect.objectContaining({ path: "username" }),
+				]);
+				const badEmail = await postJson("/api/v1/users", {
+					username: uniqueName(),
+					password: PASSWORD,
+					email: text,
+				});
+				expect((await expectProblem(badEmail, 400)).errors).toEqual([
+					expect.objectContaining({ path: "email" }),
+				]);
+			}
+			expect(await count()).toBe(before);
+
+			const password = INJECTIONS.find((text) => text.length >= 8) ?? "";
+			const username = uniqueName();
+			expect((await postJson("/api/v1/users", { username, password })).status).toBe(201);
+			expect((await postJson("/api/v1/auth/login", { username, password })).status).toBe(200);
 		});
 
 		it("never returns or stores the password, only a salted PBKDF2 hash", async () => {
