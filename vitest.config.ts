@@ -127,8 +127,14 @@ export default defineConfig({
 				// The shared contracts' own tests run here: they need no bindings.
 				test: { name: "order", include: ["workers/order/**/*.test.ts", "shared/**/*.test.ts"] },
 			},
-			// The test tooling's own tests (the log leak check), in Node like the tooling.
-			{ test: { name: "tooling", include: ["test/log-leaks.test.ts"], environment: "node" } },
+			// The tooling's own tests (the log leak check, the capacity model), in Node like the tooling.
+			{
+				test: {
+					name: "tooling",
+					include: ["test/log-leaks.test.ts", "scripts/capacity.test.ts"],
+					environment: "node",
+				},
+			},
 		],
 	},
 });

@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { LIMITS, MEASURED, model, PROFILE, report, WORK } from "./capacity.mjs";
+
+const part = (name: string, profile = PROFILE) => {
+	const found = model(profile).find((p: { part: string }) => p.part.startsWith(name));
+	if (!found) throw new Error(`no part named ${name}`);
+	return found;
+};
+const utilisation = (name: string, profile = PROFILE) => {
+	const u = part(name, profile).utilisation;
+	if (u === null) throw new Error(`${name} has no limit to measure against`);
+	return u;
+};
+
+describe("the capacity model", () => {
+	it("charges the D1 primary for every registration, login and event", () => {
+		const none = { ...PROFILE, registrations: 0, logins: 0, orders: 0 };
+		expect(utilisation("user worker's D1 primary", none)).toBe(0);
+		const oneOrder = utilisation("user worker's D1 primary", { ...none, orders: 1 });
+		expect(oneOrder).toBeCloseTo(
+			(WORK.primaryStatementsPerEvent.value * LIMITS.d1QueryMs.value) / 1000,
+		);
+		const doubled = { ...PROFILE, registrations: 10, logins: 40, orders: 100 };
+		expect(utilisation("user worker's D1 primary", doubled)).toBeCloseTo(
+			utilisation("user worker's D1 primary") * 2,
+		);
+	});
+
+	it("names the D1 primary as the first traffic limit when orders grow", () => {
+		const heavy = report({ ...PROFILE, orders: 1000 });
+		expect(heavy).toContain("First limit of traffic: **user worker's D1 primary: time**");
+		expect(heavy).toContain("First limit of data kept: **user worker's D1: storage**");
+	});
+
+	it("says when a profile asks more of one user than the per-user limit allows", () => {
+		const load = part("one user's OrderBook: requests", {
+			...PROFILE,
+			users: 10,
+			orders: 500,
+		}).load;
+		expect(load).toContain("the rest get 429");
+	});
+
+	it("gives every input a source", () => {
+		for (const [name, input] of Object.entries({ ...LIMITS, ...WORK, ...MEASURED })) {
+			expect(input.value, name).toBeGreaterThan(0);
+			expect(input.source, name).toMatch(
+				/https:\/\/developers\.cloudflare\.com\/|npm run bench|dbstat|wrangler\.toml|workers\//,
+			);
+		}
+	});
+
+	it("is what docs/SCALING.md shows", () => {
+		expect(readFileSync("docs/SCALING.md", "utf8")).toContain(report(PROFILE));
+	});
+});
