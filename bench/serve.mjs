@@ -284,7 +284,6 @@ export async function serve() {
 					.bind(userId, count, Date.now())
 					.run();
 			},
-			/** Adds `count` orders to the user's OrderBook through its own RPC method. */
 			/**
 			 * Adds `count` orders to the user's OrderBook through its own RPC method,
 			 * then waits until workerd is idle: each order's event leaves through
