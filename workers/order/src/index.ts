@@ -55,7 +55,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return released(await book.create(span, principal.userId, items, idempotency));
+			return released(await book().create(span, principal.userId, items, idempotency));
 		});
 	}
 
@@ -65,7 +65,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found">> {
 		return this.asUser(call, principal, "getOrder", async (book, span) => {
-			const order = await retryReadOnce(async () => released(await book.get(span, orderId)));
+			const order = await retryReadOnce(async () => released(await book().get(span, orderId)));
 			return order ? ok(order) : fail("not_found");
 		});
 	}
@@ -76,7 +76,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		page: PageRequest,
 	): Promise<Result<OrderPage, "invalid_user" | "invalid_cursor">> {
 		return this.asUser(call, principal, "listOrders", (book, span) =>
-			retryReadOnce(async () => released(await book.list(span, page))),
+			retryReadOnce(async () => released(await book().list(span, page))),
 		);
 	}
 
@@ -86,7 +86,7 @@ export class OrderService extends WorkerEntrypoint<Env> {
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found" | "already_cancelled">> {
 		return this.asUser(call, principal, "cancelOrder", async (book, span) =>
-			released(await book.cancel(span, orderId)),
+			released(await book().cancel(span, orderId)),
 		);
 	}
 
@@ -100,17 +100,18 @@ export class OrderService extends WorkerEntrypoint<Env> {
 	/**
 	 * Runs one logged RPC method against the principal's OrderBook, once the
 	 * user worker confirms the principal may act as that user. `run` gets
-	 * this call's span, for the Durable Object call it makes.
+	 * this call's span, for the Durable Object call it makes, and a new stub
+	 * of the book for each try: a stub that has thrown fails every later call.
 	 */
 	private asUser<T, E extends string>(
 		call: CallContext,
 		principal: Principal,
 		method: string,
-		run: (book: DurableObjectStub<OrderBook>, span: CallContext) => Promise<Result<T, E>>,
+		run: (book: () => DurableObjectStub<OrderBook>, span: CallContext) => Promise<Result<T, E>>,
 	): Promise<Result<T, E | "invalid_user">> {
 		return loggedCall(this.telemetry, method, call, async (span) => {
 			if (!(await this.env.USER_SERVICE.isValidUser(span, principal))) return fail("invalid_user");
-			return run(this.env.ORDER_BOOK.getByName(String(principal.userId)), span);
+			return run(() => this.env.ORDER_BOOK.getByName(String(principal.userId)), span);
 		});
 	}
 }
