@@ -30,8 +30,9 @@ function allowedOrigins(setting: string): string[] {
  * travel in the Authorization header, not cookies, so no credentials mode.
  */
 const browserAccess = cors({
+	// Hono asks on every request; one without an Origin (no browser) needs no parsing.
 	origin: (origin, c: Context<AppEnv>) =>
-		allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
+		origin !== "" && allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
 	allowMethods: ["GET", "POST"],
 	allowHeaders: [
 		"Authorization",

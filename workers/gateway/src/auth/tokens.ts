@@ -59,13 +59,16 @@ function signingKey(secret: string): Promise<SigningKey> {
 	return key;
 }
 
-const unauthorized = () =>
+/** The one answer to a token that does not authenticate: which check failed stays unsaid. */
+export const unauthorized = () =>
 	new ApiError("unauthorized", "The access token is missing, invalid or expired");
+
+const isStrong = (secret: string) => encoder.encode(secret).byteLength >= MIN_SECRET_BYTES;
 
 /** The signing secret, or a 503: without a strong secret no token is issued or accepted. */
 export function signingSecret(env: SigningSecrets): string {
 	const secret = env.JWT_SECRET ?? "";
-	if (encoder.encode(secret).byteLength < MIN_SECRET_BYTES) {
+	if (!isStrong(secret)) {
 		throw new ApiError("service_unavailable", "Token signing is not configured");
 	}
 	return secret;
@@ -75,7 +78,7 @@ export function signingSecret(env: SigningSecrets): string {
 async function previousKey(env: SigningSecrets) {
 	const secret = env.JWT_PREVIOUS_SECRET ?? "";
 	const retiredAt = Date.parse(env.JWT_PREVIOUS_SECRET_RETIRED_AT ?? "");
-	if (encoder.encode(secret).byteLength < MIN_SECRET_BYTES || Number.isNaN(retiredAt)) return null;
+	if (!isStrong(secret) || Number.isNaN(retiredAt)) return null;
 	return { key: await signingKey(secret), retiredAt };
 }
 
@@ -117,14 +120,8 @@ export async function verifyAccessToken(
 	} catch {
 		throw unauthorized();
 	}
-	const previous = kid === current.kid ? null : await previousKey(env);
-	const signer =
-		kid === current.kid
-			? { key: current, retiredAt: null }
-			: previous?.key.kid === kid
-				? previous
-				: null;
-	if (!signer) throw unauthorized();
+	const signer = kid === current.kid ? { key: current, retiredAt: null } : await previousKey(env);
+	if (!signer || signer.key.kid !== kid) throw unauthorized();
 	const payload = await verify(token, signer.key.key, {
 		alg: ALGORITHM,
 		iss: TOKEN_ISSUER,

@@ -32,29 +32,19 @@ type Operations = Record<string, { responses?: Record<string, { headers?: object
 
 const REQUEST_ID_HEADER = { $ref: "#/components/headers/X-Request-Id" };
 
+const mapValues = <T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> =>
+	Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+
 /** Every response carries the request id (the app-wide requestId middleware), so every response documents it. */
 function withRequestIdHeaders(paths: NonNullable<Document["paths"]>): Document["paths"] {
-	return Object.fromEntries(
-		Object.entries(paths).map(([path, item]) => [
-			path,
-			Object.fromEntries(
-				Object.entries(item as Operations).map(([method, operation]) => [
-					method,
-					{
-						...operation,
-						responses: Object.fromEntries(
-							Object.entries(operation.responses ?? {}).map(([status, response]) => [
-								status,
-								{
-									...response,
-									headers: { "X-Request-Id": REQUEST_ID_HEADER, ...response.headers },
-								},
-							]),
-						),
-					},
-				]),
-			),
-		]),
+	return mapValues(paths as Record<string, Operations>, (operations) =>
+		mapValues(operations, (operation) => ({
+			...operation,
+			responses: mapValues(operation.responses ?? {}, (response) => ({
+				...response,
+				headers: { "X-Request-Id": REQUEST_ID_HEADER, ...response.headers },
+			})),
+		})),
 	);
 }
 

@@ -2,12 +2,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SkuSchema } from "../../../../shared/orders";
-import { printable } from "../../../../shared/text";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
 import { BOOKMARK_HEADER, BookmarkResponseHeader } from "../middleware/d1-bookmark";
 import { problemResponses } from "../problems";
 import { limitOrders, limitRegistration } from "../rate-limits";
+import { LoginFields } from "./v1/auth";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its
@@ -42,11 +42,8 @@ const register = createRoute({
 			required: true,
 			content: {
 				"application/json": {
-					schema: z.object({
-						// As long as a v1 login accepts, so every tutorial user can log in.
-						username: printable(z.string().max(255)),
-						password: z.string().min(1).max(1024),
-					}),
+					// What a v1 login accepts, so every tutorial user can log in.
+					schema: z.object(LoginFields),
 				},
 			},
 		},

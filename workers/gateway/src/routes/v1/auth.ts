@@ -7,14 +7,17 @@ import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitLogin } from "../../rate-limits";
 
-// Looser than registration so users registered through the tutorial's
-// routes (any non-empty name, passwords like "pass123") can log in too.
-const LoginSchema = z
-	.strictObject({
-		username: printable(z.string().max(255)),
-		password: z.string().min(1).max(1024),
-	})
-	.meta({ id: "Login" });
+/**
+ * Looser than registration so users registered through the tutorial's
+ * `/register` (which takes these same fields: any printable name, passwords
+ * like "pass123") can log in too.
+ */
+export const LoginFields = {
+	username: printable(z.string().max(255)),
+	password: z.string().min(1).max(1024),
+};
+
+const LoginSchema = z.strictObject(LoginFields).meta({ id: "Login" });
 
 const TokenSchema = z
 	.object({

@@ -4,8 +4,8 @@ import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
-import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
-import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
+import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
+import { problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 
 const listNotifications = createRoute({
 	method: "get",
@@ -34,10 +34,6 @@ export const notificationRoutes = new OpenAPIHono<AuthedEnv>({
 	const page = await callService("user", () =>
 		c.env.USER_SERVICE.listNotifications(callContext(c), c.var.principal, c.req.valid("query")),
 	);
-	if (!page.ok) {
-		throw page.error === "invalid_user"
-			? new ApiError("unauthorized", TOKEN_NO_LONGER_VALID)
-			: unknownCursor();
-	}
+	if (!page.ok) throw page.error === "invalid_user" ? tokenNoLongerValid() : unknownCursor();
 	return c.json(page.value, 200);
 });

@@ -5,7 +5,7 @@ import { PageRequestSchema } from "../../../../../shared/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
-import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
+import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 import { limitOrders } from "../../rate-limits";
 
@@ -17,14 +17,14 @@ const OrderIdParams = z.object({
 		.meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
 });
 
-// Authentication is per route (not `use("/orders/*")`) so it runs exactly
-// once per request and an unknown path stays a 404.
 /** Counts the request against its user's order limit (see rate-limits.ts). */
 const perUserLimit: MiddlewareHandler<AuthedEnv> = async (c, next) => {
 	await limitOrders(c, c.var.principal.userId);
 	await next();
 };
 
+// Authentication is per route (not `use("/orders/*")`) so it runs exactly
+// once per request and an unknown path stays a 404.
 const authed = { security: [{ bearerAuth: [] }], middleware: [requireUser(), perUserLimit] };
 const orderJson = { "application/json": { schema: OrderSchema } };
 
@@ -105,7 +105,7 @@ const cancelOrder = createRoute({
 
 /** The problem for each failure the order service returns. */
 const orderProblem = {
-	invalid_user: () => new ApiError("unauthorized", TOKEN_NO_LONGER_VALID),
+	invalid_user: tokenNoLongerValid,
 	not_found: () => new ApiError("not_found", "No such order"),
 	already_cancelled: () => new ApiError("conflict", "The order is already cancelled"),
 	invalid_cursor: unknownCursor,

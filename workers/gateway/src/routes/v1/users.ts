@@ -7,7 +7,7 @@ import {
 	BookmarkRequestHeader,
 	BookmarkResponseHeader,
 } from "../../middleware/d1-bookmark";
-import { requireUser, TOKEN_NO_LONGER_VALID } from "../../middleware/require-user";
+import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitRegistration } from "../../rate-limits";
 
@@ -79,6 +79,6 @@ meRoutes.openapi(me, async (c) => {
 	const user = await callService("user", () =>
 		c.env.USER_SERVICE.getUser(callContext(c), c.var.principal),
 	);
-	if (!user) throw new ApiError("unauthorized", TOKEN_NO_LONGER_VALID);
+	if (!user) throw tokenNoLongerValid();
 	return c.json(user, 200);
 });
