@@ -10,6 +10,18 @@ export function logLine(fields: Record<string, unknown>): void {
 	console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
 }
 
+/**
+ * The log fields of work done for an event (its send, its delivery, its
+ * dead letter): a span of the trace of the request that caused the event.
+ */
+export function eventFields(event: { eventId: string; requestId: string; traceparent: string }) {
+	return {
+		eventId: event.eventId,
+		requestId: event.requestId,
+		...spanFields(startSpan(event.traceparent)),
+	};
+}
+
 /** An RPC result's status in its log line: "ok", or the expected failure it returns. */
 function statusOf(value: unknown): string {
 	if (typeof value === "object" && value !== null && "ok" in value && value.ok === false) {

@@ -2,12 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { OrderCreated } from "../../../shared/events";
-import { loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
+import { eventFields, loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
-import { spanFields, startSpan } from "../../../shared/trace";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
@@ -180,12 +179,5 @@ export class OrderBook extends DurableObject<Env> {
 
 /** The send is a span of the create that wrote the event. */
 function logSent(event: OrderCreated): void {
-	logLine({
-		service: SERVICE,
-		requestId: event.requestId,
-		...spanFields(startSpan(event.traceparent)),
-		send: event.type,
-		eventId: event.eventId,
-		status: "sent",
-	});
+	logLine({ service: SERVICE, ...eventFields(event), send: event.type, status: "sent" });
 }

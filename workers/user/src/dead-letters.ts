@@ -1,8 +1,7 @@
 import * as z from "zod/mini";
 import { TaskEventSchema } from "../../../shared/events";
-import { logLine } from "../../../shared/log";
+import { eventFields, logLine } from "../../../shared/log";
 import { recordPoint } from "../../../shared/metrics";
-import { spanFields, startSpan } from "../../../shared/trace";
 import { deadLetters } from "./db/schema";
 import type { UsersDb } from "./users";
 
@@ -38,13 +37,7 @@ function readDeadLetter(message: Message<unknown>): DeadLetter {
 	const letter = DeadLetterSchema.safeParse(message.body);
 	return letter.success
 		? letter.data
-		: {
-				messageId: message.id,
-				body: message.body,
-				error: "moved to tasks-dlq by the queue after its last delivery",
-				attempts: message.attempts,
-				diedAt: new Date().toISOString(),
-			};
+		: deadLetterOf(message, "moved to tasks-dlq by the queue after its last delivery");
 }
 
 /** The tasks-dlq consumer: keeps each dead letter once in D1, logs it and counts it. */
@@ -67,11 +60,7 @@ export async function storeDeadLetters(
 			level: "error",
 			status: "dead_letter_stored",
 			messageId: letter.messageId,
-			...(event && {
-				eventId: event.eventId,
-				requestId: event.requestId,
-				...spanFields(startSpan(event.traceparent)),
-			}),
+			...(event && eventFields(event)),
 			attempts: letter.attempts,
 			error: letter.error,
 		});

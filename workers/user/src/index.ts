@@ -1,11 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { UserRegistered } from "../../../shared/events";
-import { loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
+import { eventFields, loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
-import { spanFields, startSpan } from "../../../shared/trace";
 import type { NewUser, User } from "../../../shared/users";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
@@ -132,13 +131,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
 	private async publish(event: UserRegistered): Promise<void> {
-		const line = {
-			service: SERVICE,
-			requestId: event.requestId,
-			...spanFields(startSpan(event.traceparent)),
-			send: event.type,
-			eventId: event.eventId,
-		};
+		const line = { service: SERVICE, ...eventFields(event), send: event.type };
 		try {
 			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event]);
 			logLine({ ...line, status: "sent" });

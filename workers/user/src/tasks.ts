@@ -1,7 +1,6 @@
 import { type TaskEvent, TaskEventSchema } from "../../../shared/events";
-import { logLine, safeErrorMessage } from "../../../shared/log";
+import { eventFields, logLine, safeErrorMessage } from "../../../shared/log";
 import { recordPoint } from "../../../shared/metrics";
-import { spanFields, startSpan } from "../../../shared/trace";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
 import { markEmailed, recordNotification } from "./notifications";
@@ -131,12 +130,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, deps: TaskDeps)
 			messageId: message.id,
 			attempts: message.attempts,
 			// The message is a span of the trace of the request that caused its event.
-			...(event && {
-				eventId: event.eventId,
-				type: event.type,
-				requestId: event.requestId,
-				...spanFields(startSpan(event.traceparent)),
-			}),
+			...(event && { ...eventFields(event), type: event.type }),
 			status,
 			durationMs,
 			...(error && { level: status === "dead_letter" ? "error" : "warn", error }),
