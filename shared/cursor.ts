@@ -17,3 +17,16 @@ export function decodeCursor(list: string, cursor: string): number | null {
 		return null;
 	}
 }
+
+/**
+ * One page of a list read newest first with `limit + 1` rows: the rows to
+ * show, and the cursor of the next page when the extra row says there is one.
+ */
+export function pageOf<Row extends { seq: number }>(list: string, rows: Row[], limit: number) {
+	const shown = rows.slice(0, limit);
+	const last = shown.at(-1);
+	return {
+		shown,
+		nextCursor: rows.length > limit && last ? encodeCursor(list, last.seq) : null,
+	};
+}

@@ -1,4 +1,4 @@
-import { toHex } from "./hex";
+import { randomHex } from "./hex";
 
 /**
  * One hop of a request (the gateway's request, an RPC call, a Durable Object
@@ -20,10 +20,6 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 const SAMPLED = "01";
-
-function randomHex(bytes: number): string {
-	return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
-}
 
 /**
  * A new span under the caller's `traceparent`: the same trace, with the

@@ -1,6 +1,6 @@
 import { desc, eq, lt } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { decodeCursor, encodeCursor } from "../../../shared/cursor";
+import { decodeCursor, pageOf } from "../../../shared/cursor";
 import type { Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { fail, ok, type Result } from "../../../shared/rpc";
@@ -63,12 +63,8 @@ export function listOrders(db: OrdersDb, page: PageRequest): Result<OrderPage, "
 		.orderBy(desc(orders.seq))
 		.limit(page.limit + 1)
 		.all();
-	const shown = rows.slice(0, page.limit);
-	const last = shown.at(-1);
-	return ok({
-		orders: shown.map(toOrder),
-		nextCursor: rows.length > page.limit && last ? encodeCursor(CURSOR_LIST, last.seq) : null,
-	});
+	const { shown, nextCursor } = pageOf(CURSOR_LIST, rows, page.limit);
+	return ok({ orders: shown.map(toOrder), nextCursor });
 }
 
 export function cancelOrder(

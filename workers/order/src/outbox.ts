@@ -20,12 +20,12 @@ export function addEvent(db: OrdersDb, event: OrderCreated, now: Date): void {
 }
 
 /** The oldest events still to send. */
-export function pendingEvents(db: OrdersDb, limit = SEND_BATCH): OrderCreated[] {
+export function pendingEvents(db: OrdersDb): OrderCreated[] {
 	return db
 		.select({ event: outbox.event })
 		.from(outbox)
 		.orderBy(asc(outbox.createdAt))
-		.limit(limit)
+		.limit(SEND_BATCH)
 		.all()
 		.map((row) => row.event);
 }

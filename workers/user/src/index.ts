@@ -96,8 +96,9 @@ export class UserService extends WorkerEntrypoint<Env> {
 		page: PageRequest,
 	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
 		return loggedCall(this.telemetry, "listNotifications", call, async () => {
-			if (!(await this.principalUser(call, principal))) return fail("invalid_user");
-			return listNotifications(this.readDb(call), principal.userId, page);
+			const db = this.readDb(call);
+			if (!(await this.principalUser(call, principal, db))) return fail("invalid_user");
+			return listNotifications(db, principal.userId, page);
 		});
 	}
 
@@ -121,10 +122,15 @@ export class UserService extends WorkerEntrypoint<Env> {
 	 * The principal's user from any replica. A replica may not have a user
 	 * registered a moment ago, so a miss without a bookmark is asked of the
 	 * primary before it counts: replicas speed up the common case and never
-	 * turn a real user away.
+	 * turn a real user away. A caller that reads more passes its session, so
+	 * both reads see the same replica.
 	 */
-	private async principalUser(call: CallContext, principal: Principal): Promise<User | null> {
-		const found = await findPrincipalUser(this.readDb(call), principal);
+	private async principalUser(
+		call: CallContext,
+		principal: Principal,
+		db = this.readDb(call),
+	): Promise<User | null> {
+		const found = await findPrincipalUser(db, principal);
 		if (found || call.bookmark) return found;
 		return findPrincipalUser(usersDb(this.env.DB.withSession("first-primary")), principal);
 	}

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "../../../shared/cursor";
+import { decodeCursor, pageOf } from "../../../shared/cursor";
 import type { TaskEvent } from "../../../shared/events";
 import type { Notification, NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
@@ -75,10 +75,6 @@ export async function listNotifications(
 		)
 		.orderBy(desc(notifications.seq))
 		.limit(page.limit + 1);
-	const shown = rows.slice(0, page.limit);
-	const last = shown.at(-1);
-	return ok({
-		notifications: shown.map(toNotification),
-		nextCursor: rows.length > page.limit && last ? encodeCursor(CURSOR_LIST, last.seq) : null,
-	});
+	const { shown, nextCursor } = pageOf(CURSOR_LIST, rows, page.limit);
+	return ok({ notifications: shown.map(toNotification), nextCursor });
 }

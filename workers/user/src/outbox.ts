@@ -25,9 +25,8 @@ export async function sendEvents(db: UsersDb, queue: Queue, events: TaskEvent[])
  * failed. A send that succeeded but whose row was not removed goes again;
  * the consumer records each event once.
  */
-export async function relayOutbox(db: UsersDb, queue: Queue, now: Date): Promise<number> {
+export async function relayOutbox(db: UsersDb, queue: Queue, now: Date): Promise<void> {
 	const settled = new Date(now.getTime() - FIRST_SEND_GRACE_MS);
-	let sent = 0;
 	for (;;) {
 		const rows = await db
 			.select({ event: outbox.event })
@@ -40,7 +39,6 @@ export async function relayOutbox(db: UsersDb, queue: Queue, now: Date): Promise
 			queue,
 			rows.map((row) => row.event),
 		);
-		sent += rows.length;
-		if (rows.length < SEND_BATCH) return sent;
+		if (rows.length < SEND_BATCH) return;
 	}
 }

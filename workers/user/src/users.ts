@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { UserRegistered } from "../../../shared/events";
-import { toHex } from "../../../shared/hex";
+import { randomHex } from "../../../shared/hex";
 import { retryReadOnce } from "../../../shared/retry";
 import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
 import { usernameKey } from "../../../shared/username";
@@ -34,9 +34,7 @@ function toUser(row: UserRow): User {
 }
 
 /** A fresh key for a user's access tokens: 128 random bits. */
-function newTokenKey(): string {
-	return toHex(crypto.getRandomValues(new Uint8Array(16)));
-}
+const newTokenKey = () => randomHex(16);
 
 /**
  * Inserts the user unless the folded name is taken, and its user.registered
