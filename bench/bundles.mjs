@@ -11,7 +11,7 @@ import { workerConfigs, wrangler } from "../scripts/wrangler.mjs";
  * prints as "Active".
  * @param {{ nodes: { id: number, callFrame: { functionName: string } }[], samples?: number[], timeDeltas?: number[] }} profile
  */
-export function activeMs(profile) {
+function activeMs(profile) {
 	const idle = new Set(
 		profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
 	);

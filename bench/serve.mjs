@@ -153,7 +153,7 @@ function floorWorkers(prefix, platform, gateway, user) {
  * they are thousands a second, and a bench that prints them measures the
  * terminal. Errors are kept so a failing run can say why.
  */
-export class WorkerLogs {
+class LogCounts {
 	/** @type {Record<string, number>} */
 	counts = {};
 	/** @type {string[]} */
@@ -191,7 +191,7 @@ async function usersMigrations() {
  */
 export async function serve() {
 	const state = await mkdtemp(join(stateRoot(), "bench-state-"));
-	const logs = new WorkerLogs();
+	const logs = new LogCounts();
 	// The bench measures what requests cost, so the gateway's rate limits are
 	// set out of reach (a load test from one address would otherwise measure
 	// 429s); each request still pays for its limiter calls.
@@ -238,6 +238,10 @@ export async function serve() {
 			log: new Log(LogLevel.WARN),
 		}),
 	);
+	const dispose = async () => {
+		await mf.dispose();
+		await rm(state, { recursive: true, force: true });
+	};
 	try {
 		await mf.ready;
 		const users = await mf.getD1Database("DB", user.name);
@@ -253,7 +257,6 @@ export async function serve() {
 			state,
 			cpuMs,
 			urls,
-			users,
 			logs,
 			/**
 			 * Grows the users table to `total` users in one statement. They share
@@ -295,14 +298,10 @@ export async function serve() {
 				await response.arrayBuffer();
 				await idle(cpuMs);
 			},
-			dispose: async () => {
-				await mf.dispose();
-				await rm(state, { recursive: true, force: true });
-			},
+			dispose,
 		};
 	} catch (error) {
-		await mf.dispose();
-		await rm(state, { recursive: true, force: true });
+		await dispose();
 		throw error;
 	}
 }

@@ -17,10 +17,11 @@ import { composition, startupMs } from "../bench/bundles.mjs";
 import { load } from "../bench/load.mjs";
 import { serve } from "../bench/serve.mjs";
 import { buildWorkers, bundleSize } from "./build-workers.mjs";
-import { offlineEnv, workerConfigs } from "./wrangler.mjs";
+import { OFFLINE, workerConfigs } from "./wrangler.mjs";
 
 const started = performance.now();
-Object.assign(process.env, offlineEnv);
+// Miniflare and wrangler's config readers run in this process too.
+Object.assign(process.env, OFFLINE);
 // Wrangler's notes on where it found each config and secret; warnings still show.
 process.env.WRANGLER_LOG ??= "warn";
 // The gateway refuses to run without a signing secret; a developer's .dev.vars wins.

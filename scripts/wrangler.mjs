@@ -8,11 +8,8 @@ const wranglerBin = fileURLToPath(
 	new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url),
 );
 
-export const offlineEnv = {
-	...process.env,
-	WRANGLER_SEND_METRICS: "false",
-	CLOUDFLARE_CF_FETCH_ENABLED: "false",
-};
+/** What keeps wrangler offline, in its own process or in one it is spawned in. */
+export const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 /** The three workers' configs, dependencies first (the order they deploy in). */
 export const workerConfigs = {
@@ -24,7 +21,8 @@ export const workerConfigs = {
 export function spawnWrangler(args, options = {}) {
 	return spawn(process.execPath, [wranglerBin, ...args], {
 		stdio: "inherit",
-		env: offlineEnv,
+		// Read at spawn time, so settings the caller made after importing this reach wrangler.
+		env: { ...process.env, ...OFFLINE },
 		...options,
 	});
 }
