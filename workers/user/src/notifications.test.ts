@@ -1,29 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { OrderCreated, UserRegistered } from "../../../shared/events";
-import { testCall } from "../../../test/call-context";
+import { orderCreated, userRegistered } from "../../../test/events";
 import { unwrap } from "../../../test/unwrap";
 import { listNotifications, recordNotification } from "./notifications";
 import { usersDb } from "./users";
 
 const db = () => usersDb(env.DB);
-
-const cause = () => ({
-	eventId: crypto.randomUUID(),
-	occurredAt: new Date().toISOString(),
-	...testCall(),
-});
-const userRegistered = (userId: number): UserRegistered => ({
-	type: "user.registered",
-	userId,
-	...cause(),
-});
-const orderCreated = (userId: number): OrderCreated => ({
-	type: "order.created",
-	userId,
-	orderId: crypto.randomUUID(),
-	...cause(),
-});
 
 describe("recordNotification", () => {
 	describe("happy", () => {

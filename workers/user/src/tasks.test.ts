@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { OrderCreated } from "../../../shared/events";
 import { testCall } from "../../../test/call-context";
+import { orderCreated } from "../../../test/events";
 import { deliver } from "../../../test/queues";
 import { logEmailSender } from "./email";
 import worker from "./index";
@@ -23,17 +23,6 @@ async function registered(email = "someone@example.com") {
 	);
 	if (!created.ok) throw new Error(created.error);
 	return created.value;
-}
-
-function orderCreated(userId: number): OrderCreated {
-	return {
-		type: "order.created",
-		eventId: crypto.randomUUID(),
-		occurredAt: new Date().toISOString(),
-		userId,
-		orderId: crypto.randomUUID(),
-		...testCall(),
-	};
 }
 
 const consume = (bodies: unknown[], options?: Parameters<typeof deliver>[4]) =>

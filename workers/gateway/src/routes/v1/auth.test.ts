@@ -13,14 +13,13 @@ import {
 	uniqueName,
 } from "../../../../../test/requests";
 import { claimsFor, hmacSigned, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
-import { createApp } from "../../app";
 
 const login = (username: string, password: string, ip = "192.0.2.1") =>
 	postJson("/api/v1/auth/login", { username, password }, { "CF-Connecting-IP": ip });
 
 const me = (token: string, bindings?: Env) =>
 	bindings
-		? createApp().request("/api/v1/users/me", { headers: bearer(token) }, bindings)
+		? appRequest("/api/v1/users/me", { headers: bearer(token) }, bindings)
 		: api("/api/v1/users/me", { headers: bearer(token) });
 
 describe("POST /api/v1/auth/login", () => {
@@ -232,7 +231,7 @@ describe("rotating the signing key", () => {
 			const bindings = rotated(new Date());
 			expect((await me(token, bindings)).status).toBe(200);
 
-			const login = await createApp().request(
+			const login = await appRequest(
 				"/api/v1/auth/login",
 				{
 					method: "POST",
