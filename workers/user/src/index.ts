@@ -12,7 +12,7 @@ import { listNotifications } from "./notifications";
 import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { consumeTasks } from "./tasks";
-import { findCredentials, findPrincipalUser, insertUser, usersDb } from "./users";
+import { findCredentials, findPrincipalUser, insertUser, principalExists, usersDb } from "./users";
 
 const SERVICE = "user";
 
@@ -77,16 +77,15 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/** The principal's user, or null if it may not act as them (see findPrincipalUser). */
 	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
-		return loggedCall(this.telemetry, "getUser", call, () => this.principalUser(call, principal));
+		return loggedCall(this.telemetry, "getUser", call, () =>
+			this.readOrPrimary(call, (session) => findPrincipalUser(usersDb(session), principal)),
+		);
 	}
 
 	/** Whether the principal may act as its user: what the order worker asks before it touches orders. */
 	async isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
-		return loggedCall(
-			this.telemetry,
-			"isValidUser",
-			call,
-			async () => (await this.principalUser(call, principal)) !== null,
+		return loggedCall(this.telemetry, "isValidUser", call, () =>
+			this.readOrPrimary(call, (session) => principalExists(session, principal)),
 		);
 	}
 
@@ -96,9 +95,10 @@ export class UserService extends WorkerEntrypoint<Env> {
 		page: PageRequest,
 	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
 		return loggedCall(this.telemetry, "listNotifications", call, async () => {
-			const db = this.readDb(call);
-			if (!(await this.principalUser(call, principal, db))) return fail("invalid_user");
-			return listNotifications(db, principal.userId, page);
+			const session = this.readSession(call);
+			const valid = (s: D1DatabaseSession) => principalExists(s, principal);
+			if (!(await this.readOrPrimary(call, valid, session))) return fail("invalid_user");
+			return listNotifications(usersDb(session), principal.userId, page);
 		});
 	}
 
@@ -114,25 +114,26 @@ export class UserService extends WorkerEntrypoint<Env> {
 	 * For reads that may be slightly stale (D1 read replication): any replica,
 	 * or one that has the client's last write when it sent that write's bookmark.
 	 */
-	private readDb(call: CallContext) {
-		return usersDb(this.env.DB.withSession(call.bookmark ?? "first-unconstrained"));
+	private readSession(call: CallContext): D1DatabaseSession {
+		return this.env.DB.withSession(call.bookmark ?? "first-unconstrained");
 	}
 
 	/**
-	 * The principal's user from any replica. A replica may not have a user
-	 * registered a moment ago, so a miss without a bookmark is asked of the
-	 * primary before it counts: replicas speed up the common case and never
+	 * A read of the principal's user from any replica, where a miss is null
+	 * or false. A replica may not have
+	 * a user registered a moment ago, so a miss without a bookmark is asked of
+	 * the primary before it counts: replicas speed up the common case and never
 	 * turn a real user away. A caller that reads more passes its session, so
-	 * both reads see the same replica.
+	 * its reads see the same replica.
 	 */
-	private async principalUser(
+	private async readOrPrimary<T>(
 		call: CallContext,
-		principal: Principal,
-		db = this.readDb(call),
-	): Promise<User | null> {
-		const found = await findPrincipalUser(db, principal);
+		read: (session: D1DatabaseSession) => Promise<T>,
+		session = this.readSession(call),
+	): Promise<T> {
+		const found = await read(session);
 		if (found || call.bookmark) return found;
-		return findPrincipalUser(usersDb(this.env.DB.withSession("first-primary")), principal);
+		return read(this.env.DB.withSession("first-primary"));
 	}
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */

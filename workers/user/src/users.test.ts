@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { usernameKey } from "../../../shared/username";
 import { testCall } from "../../../test/call-context";
-import { findCredentials, findUserById, insertUser, usersDb } from "./users";
+import {
+	findCredentials,
+	findPrincipalUser,
+	findUserById,
+	insertUser,
+	principalExists,
+	usersDb,
+} from "./users";
 
 const db = () => usersDb(env.DB);
 const newUser = (username: string, email?: string) => ({
@@ -93,6 +100,45 @@ describe("findUserById and findCredentials", () => {
 		it("return null for an unknown id or name", async () => {
 			expect(await findUserById(db(), 9999)).toBeNull();
 			expect(await findCredentials(db(), "nobody")).toBeNull();
+		});
+	});
+});
+
+describe("principalExists", () => {
+	async function principalOf(username: string) {
+		const { user } = await insertedUser(username);
+		const tokenKey = (await findCredentials(db(), username))?.tokenKey ?? null;
+		if (tokenKey === null) throw new Error(`no token key for ${username}`);
+		return { userId: user.id, tokenKey };
+	}
+
+	describe("happy", () => {
+		it("admits a token's principal whose key is the user's, as findPrincipalUser does", async () => {
+			const principal = await principalOf("grace");
+			expect(await principalExists(env.DB, principal)).toBe(true);
+			expect(await findPrincipalUser(db(), principal)).not.toBeNull();
+		});
+
+		it("admits a tutorial principal (no token key) when the user exists", async () => {
+			const { userId } = await principalOf("heidi");
+			expect(await principalExists(env.DB, { userId, tokenKey: null })).toBe(true);
+		});
+	});
+
+	describe("security", () => {
+		it("refuses another key, an unknown user and another user's key, as findPrincipalUser does", async () => {
+			const ivan = await principalOf("ivan");
+			const judy = await principalOf("judy");
+			const refused = [
+				{ userId: ivan.userId, tokenKey: "0".repeat(32) },
+				{ userId: 9999, tokenKey: ivan.tokenKey },
+				{ userId: 9999, tokenKey: null },
+				{ userId: ivan.userId, tokenKey: judy.tokenKey },
+			];
+			for (const principal of refused) {
+				expect(await principalExists(env.DB, principal)).toBe(false);
+				expect(await findPrincipalUser(db(), principal)).toBeNull();
+			}
 		});
 	});
 });

@@ -97,6 +97,26 @@ export async function findPrincipalUser(db: UsersDb, principal: Principal): Prom
 	return toUser(row);
 }
 
+/**
+ * Whether a principal may act as its user, as findPrincipalUser decides it,
+ * without reading the row: one probe of the primary key. The order worker
+ * asks this before every order, so it is raw SQL, like the order insert
+ * (docs/PERFORMANCE.md): drizzle's query building and row mapping cost more
+ * than the probe itself.
+ */
+export async function principalExists(
+	d1: D1Database | D1DatabaseSession,
+	principal: Principal,
+): Promise<boolean> {
+	const probe =
+		principal.tokenKey === null
+			? d1.prepare("SELECT 1 FROM users WHERE id = ?").bind(principal.userId)
+			: d1
+					.prepare("SELECT 1 FROM users WHERE id = ? AND token_key = ?")
+					.bind(principal.userId, principal.tokenKey);
+	return (await retryReadOnce(() => probe.first())) !== null;
+}
+
 /** The user, stored hash and token key for a login; matched the way registration compares names. */
 export async function findCredentials(
 	db: UsersDb,
