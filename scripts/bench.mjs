@@ -256,6 +256,10 @@ try {
 			"floor without the platform work (no limit, replica read or event)",
 			{ ...baselines.floor, url: new URL("/orders", server.urls["bare-floor-gateway"]) },
 		],
+		[
+			"POST /api/v1/orders through the local asset router, as `wrangler dev` serves it",
+			{ ...createOrder, url: new URL("/api/v1/orders", server.urls["gateway-with-assets"]) },
+		],
 	]);
 	if (!floorRounds || !orders || !keyed || !bareFloor) throw new Error("no rounds measured");
 	const floor = [floorRounds];
