@@ -251,6 +251,16 @@ describe("browser access (CORS)", () => {
 			);
 			expect(get.headers.get("access-control-allow-origin")).toBe("https://shop.example");
 			expect(get.headers.get("access-control-expose-headers")).toMatch(/Location/);
+			expect(get.headers.get("vary")).toMatch(/(^|, )Origin(,|$)/);
+		});
+
+		it("answers a client that sends no Origin without CORS headers, but varying by Origin for caches", async () => {
+			const res = await createApp().request("/health", {}, allowing("https://shop.example"));
+			expect(res.status).toBe(200);
+			expect(res.headers.get("vary")).toMatch(/(^|, )Origin(,|$)/);
+			expect(res.headers.get("x-request-id")).toBeTruthy();
+			const cors = [...res.headers.keys()].filter((name) => name.startsWith("access-control-"));
+			expect(cors).toEqual([]);
 		});
 	});
 

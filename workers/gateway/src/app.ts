@@ -29,10 +29,9 @@ function allowedOrigins(setting: string): string[] {
  * Browsers may call the API only from the origins CORS_ORIGINS lists. Tokens
  * travel in the Authorization header, not cookies, so no credentials mode.
  */
-const browserAccess = cors({
-	// Hono asks on every request; one without an Origin (no browser) needs no parsing.
+const corsForBrowsers = cors({
 	origin: (origin, c: Context<AppEnv>) =>
-		origin !== "" && allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
+		allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
 	allowMethods: ["GET", "POST"],
 	allowHeaders: [
 		"Authorization",
@@ -52,6 +51,21 @@ const browserAccess = cors({
 	],
 	maxAge: 600,
 });
+
+/**
+ * CORS runs for requests that carry an Origin: browsers send one with every
+ * cross-origin request and preflight, and only browsers read CORS headers.
+ * Hono's cors writes its headers onto a placeholder response before the
+ * route answers, which the route's response must then copy, and appends
+ * Vary by copying the response once more: work that buys an API client
+ * nothing. Its responses still vary by Origin (through the route's own
+ * headers), so no cache hands one of them to a browser.
+ */
+const browserAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
+	if (c.req.header("Origin") !== undefined) return corsForBrowsers(c, next);
+	c.header("Vary", "Origin", { append: true });
+	await next();
+};
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
