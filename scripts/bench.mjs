@@ -38,8 +38,8 @@ const PLAN = flags.smoke
 			startupRuns: 1,
 		}
 	: {
-			load: { connections: 10, warmupSeconds: 1, seconds: 6 },
-			rounds: { count: 3, connections: 10, warmupSeconds: 0.5, seconds: 3 },
+			load: { connections: 10, warmupSeconds: 1, seconds: 5 },
+			rounds: { count: 3, connections: 10, warmupSeconds: 0.5, seconds: 2.5 },
 			orders: [10, 10_000, 100_000],
 			users: [10, 100_000],
 			notifications: [10, 10_000],
@@ -147,33 +147,43 @@ const median = (/** @type {number[]} */ values) => {
 
 /**
  * The floor and the routes measured against it, in rounds: floor, route,
- * route, floor, ... Each row holds the medians of its rounds, and its ratios
- * to the floor are the medians of each round's ratios, so a burst of other
- * work on the machine weighs on both sides of a ratio alike.
+ * floor, route, ..., floor. Each route's run is compared with the mean of
+ * the floor's runs just before and just after it, so a burst of other work
+ * on the machine weighs on both sides of a ratio alike. Each row holds the
+ * medians of its rounds, and its ratios to the floor the medians of each
+ * round's ratios.
  * @param {Target} floor
  * @param {[string, Target][]} routes
  * @returns {Promise<Row[]>} the floor's row first
  */
 async function againstFloor(floor, routes) {
 	const { count, ...options } = PLAN.rounds;
-	const entries = [
-		/** @type {[string, Target]} */ (["baseline: floor, POST /orders", floor]),
-		...routes,
-	];
-	/** @type {Row[][]} */
-	const runs = entries.map(() => []);
+	const floorName = "baseline: floor, POST /orders";
+	/** @type {Row[]} */
+	const floorRuns = [];
+	/** @type {{ own: Row, floor: Figures }[][]} */
+	const runs = routes.map(() => []);
 	for (let round = 0; round < count; round++) {
-		for (const [i, [name, target]] of entries.entries()) {
-			runs[i]?.push(await run(`${name} (round ${round + 1})`, target, options));
+		let before = await run(`${floorName} (round ${round + 1})`, floor, options);
+		floorRuns.push(before);
+		for (const [i, [name, target]] of routes.entries()) {
+			const own = await run(`${name} (round ${round + 1})`, target, options);
+			const after = await run(`${floorName} (round ${round + 1})`, floor, options);
+			floorRuns.push(after);
+			runs[i]?.push({ own, floor: mean([before, after]) });
+			before = after;
 		}
 	}
-	const floorRuns = runs[0] ?? [];
-	return entries.map(([name], i) => {
-		const own = runs[i] ?? [];
+	/**
+	 * @param {string} name
+	 * @param {Row[]} own
+	 * @param {(Figures | undefined)[]} baselines the floor's figures beside each run
+	 */
+	const row = (name, own, baselines) => {
 		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
 		const ratio = (/** @type {keyof Figures} */ key) =>
-			median(own.map((r, round) => r[key] / (floorRuns[round]?.[key] ?? Number.NaN)));
-		const row = {
+			median(own.map((r, i) => r[key] / (baselines[i]?.[key] ?? Number.NaN)));
+		const result = {
 			name: `${name} †`,
 			rps: of("rps"),
 			p50: of("p50"),
@@ -183,9 +193,19 @@ async function againstFloor(floor, routes) {
 			requests: own.reduce((sum, r) => sum + r.requests, 0),
 			vsFloor: { rps: ratio("rps"), p50: ratio("p50"), p99: ratio("p99"), cpuMs: ratio("cpuMs") },
 		};
-		rows.push(row);
-		return row;
-	});
+		rows.push(result);
+		return result;
+	};
+	return [
+		row(floorName, floorRuns, floorRuns),
+		...routes.map(([name], i) =>
+			row(
+				name,
+				(runs[i] ?? []).map((r) => r.own),
+				(runs[i] ?? []).map((r) => r.floor),
+			),
+		),
+	];
 }
 
 progress("== serve: every worker on one workerd, fresh state");
@@ -398,7 +418,7 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 		`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, workerd ${machine.workerd}, wrangler ${machine.wrangler}; load average at start ${machine.load}; state in ${state}.`,
 		`${connections} connections, ${warmupSeconds} s warm-up + ${seconds} s measured per row. Baseline drift between first and last run: hello ${drift(hello)}, floor ${drift(floor)}.`,
 		"Ratios: req/s as a fraction of the baseline's (higher is better); latencies and CPU as a multiple of the baseline's (lower is better). CPU is workerd's, all threads, per request: other work on the machine moves it less than latency and throughput, though it moves it too.",
-		`† ${PLAN.rounds.count} rounds of ${PLAN.rounds.warmupSeconds} s + ${PLAN.rounds.seconds} s, alternating with the floor: the row's figures are the medians of its rounds, its ratios to the floor the medians of each round's ratios.`,
+		`† ${PLAN.rounds.count} rounds of ${PLAN.rounds.warmupSeconds} s + ${PLAN.rounds.seconds} s, alternating with the floor: the row's figures are the medians of its rounds, its ratios to the floor the medians of each round's ratios to the mean of the floor's runs just before and after it.`,
 		"",
 		"| scenario | req/s | p50 ms | p99 ms | errors | CPU ms | req/s ÷ hello | req/s ÷ floor | p50 ÷ hello | p50 ÷ floor | p99 ÷ hello | p99 ÷ floor | CPU ÷ floor |",
 		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",

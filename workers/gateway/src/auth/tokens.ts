@@ -1,5 +1,6 @@
-import { decode, sign, verify } from "hono/jwt";
+import { sign, verify } from "hono/jwt";
 import { encodeBase64Url } from "hono/utils/encode";
+import { decodeHeader } from "hono/utils/jwt/jwt";
 import { toHex } from "../../../../shared/hex";
 import type { Principal } from "../../../../shared/rpc";
 import { ApiError } from "../problems";
@@ -116,7 +117,8 @@ export async function verifyAccessToken(
 	const current = await signingKey(signingSecret(env));
 	let kid: unknown;
 	try {
-		kid = decode(token).header.kid;
+		// Only the header: verify() decodes the payload once the key is known.
+		kid = decodeHeader(token).kid;
 	} catch {
 		throw unauthorized();
 	}
