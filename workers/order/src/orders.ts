@@ -5,7 +5,7 @@ import type { Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { fail, ok, type Result } from "../../../shared/rpc";
 import type * as schema from "./db/schema";
-import { idempotencyKeys, orders } from "./db/schema";
+import { orders } from "./db/schema";
 
 /** A user's OrderBook storage through drizzle, with the storage itself beside it for raw SQL. */
 export type OrdersDb = DrizzleSqliteDODatabase<typeof schema> & { $client: DurableObjectStorage };
@@ -83,15 +83,24 @@ export function cancelOrder(
 	return ok(toOrder(row));
 }
 
-/** The first response for `key` if it is still remembered at `now`. */
+/**
+ * The first response for `key` if it is still remembered at `now`. This and
+ * rememberIdempotentResponse are raw SQL, like insertOrder: they run in the
+ * transaction of every order placed with a key.
+ */
 export function findIdempotentResponse(
 	db: OrdersDb,
 	key: string,
 	now: Date,
 ): { fingerprint: string; response: Order } | null {
-	const row = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).get();
-	if (!row || now.getTime() - row.createdAt.getTime() >= IDEMPOTENCY_TTL_MS) return null;
-	return { fingerprint: row.fingerprint, response: row.response };
+	const [row] = db.$client.sql
+		.exec<{ fingerprint: string; response: string; created_at: number }>(
+			"SELECT fingerprint, response, created_at FROM idempotency_keys WHERE key = ?",
+			key,
+		)
+		.toArray();
+	if (!row || now.getTime() - row.created_at >= IDEMPOTENCY_TTL_MS) return null;
+	return { fingerprint: row.fingerprint, response: JSON.parse(row.response) as Order };
 }
 
 /** Remembers `key`, replacing an expired entry, and drops every other expired one. */
@@ -99,11 +108,16 @@ export function rememberIdempotentResponse(
 	db: OrdersDb,
 	entry: { key: string; fingerprint: string; response: Order; createdAt: Date },
 ): void {
-	db.delete(idempotencyKeys)
-		.where(lt(idempotencyKeys.createdAt, new Date(entry.createdAt.getTime() - IDEMPOTENCY_TTL_MS)))
-		.run();
-	db.insert(idempotencyKeys)
-		.values(entry)
-		.onConflictDoUpdate({ target: idempotencyKeys.key, set: entry })
-		.run();
+	const sql = db.$client.sql;
+	const createdAt = entry.createdAt.getTime();
+	sql.exec("DELETE FROM idempotency_keys WHERE created_at < ?", createdAt - IDEMPOTENCY_TTL_MS);
+	sql.exec(
+		`INSERT INTO idempotency_keys (key, fingerprint, response, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
+			response = excluded.response, created_at = excluded.created_at`,
+		entry.key,
+		entry.fingerprint,
+		JSON.stringify(entry.response),
+		createdAt,
+	);
 }
