@@ -90,18 +90,19 @@ async function idle(cpuMs) {
 const OWN_SOCKET = [{ host: "127.0.0.1", port: 0 }];
 
 /**
- * A bench worker from bench/workers: plain JS modules, no build step.
+ * A bench worker from bench/workers: plain JS modules, no build step. The
+ * first file is the entry; the others are the modules it imports.
  * @param {string} name
- * @param {string} file
+ * @param {string | string[]} files
  * @param {Partial<import("miniflare").V4WorkerOptions>} [options]
  * @returns {import("miniflare").V4WorkerOptions}
  */
-function benchWorker(name, file, options = {}) {
+function benchWorker(name, files, options = {}) {
 	return {
 		name,
 		compatibilityDate,
-		modules: true,
-		scriptPath: join(WORKERS_DIR, file),
+		modulesRoot: WORKERS_DIR,
+		modules: [files].flat().map((file) => ({ type: "ESModule", path: join(WORKERS_DIR, file) })),
 		...options,
 	};
 }
@@ -130,21 +131,24 @@ const outOfReach = (name) => ({
 function floorWorkers(prefix, platform, gateway, user) {
 	const bindings = { PLATFORM: platform };
 	return [
-		benchWorker(`${prefix}-gateway`, "floor/gateway.js", {
+		benchWorker(`${prefix}-gateway`, ["floor/gateway.js", "floor/log.js"], {
 			bindings: { ...bindings, JWT_SECRET: gateway.bindings?.JWT_SECRET ?? "" },
 			ratelimits: { ORDER_LIMITER: outOfReach("ORDER_LIMITER") },
 			serviceBindings: {
 				ORDER_SERVICE: { name: `${prefix}-order`, entrypoint: "FloorOrderService" },
 			},
 		}),
-		benchWorker(`${prefix}-order`, "floor/order.js", {
+		benchWorker(`${prefix}-order`, ["floor/order.js", "floor/log.js"], {
 			bindings,
 			durableObjects: { ORDER_BOOK: { className: "FloorOrderBook", useSQLite: true } },
 			queueProducers: { TASKS: { queueName: "tasks" } },
 			serviceBindings: { USER_SERVICE: { name: `${prefix}-user`, entrypoint: "FloorUserService" } },
 		}),
 		// The same database id as the user worker's: one users table for both.
-		benchWorker(`${prefix}-user`, "floor/user.js", { bindings, d1Databases: user.d1Databases }),
+		benchWorker(`${prefix}-user`, ["floor/user.js", "floor/log.js"], {
+			bindings,
+			d1Databases: user.d1Databases,
+		}),
 	];
 }
 

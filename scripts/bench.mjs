@@ -273,7 +273,7 @@ try {
 			},
 		],
 		[
-			"floor without the platform work (no limit, replica read or event)",
+			"floor without the platform work (no limit, replica read, event or log lines)",
 			{ ...baselines.floor, url: new URL("/orders", server.urls["bare-floor-gateway"]) },
 		],
 		[

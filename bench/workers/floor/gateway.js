@@ -1,9 +1,11 @@
 // The architecture's floor, public hop: POST /orders as the gateway's
-// POST /api/v1/orders does it, with no framework, validation or logging. It
-// still checks the access token (HS256, the key imported once per isolate),
+// POST /api/v1/orders does it, with no framework or validation. It still
+// checks the access token (HS256, the key imported once per isolate),
 // because the path it is the floor of is an authenticated one, and, when
-// PLATFORM is "on", counts the request against the user's order limit, as
-// the design requires of that path.
+// PLATFORM is "on", counts the request against the user's order limit and
+// logs its line (log.js), as the design requires of that path.
+import { hop, logHop } from "./log.js";
+
 const encoder = new TextEncoder();
 /** @type {Promise<CryptoKey> | undefined} */
 let tokenKey;
@@ -36,20 +38,30 @@ async function userIdOf(authorization, secret) {
 	return live ? Number(claims.sub) : null;
 }
 
+/**
+ * @param {Request} request
+ * @param {{ JWT_SECRET: string, PLATFORM: string, ORDER_LIMITER: RateLimit, ORDER_SERVICE: any }} env
+ * @param {{ requestId: string, traceparent: string } | null} context
+ */
+async function createOrder(request, env, context) {
+	const userId = await userIdOf(request.headers.get("Authorization"), env.JWT_SECRET);
+	if (userId === null) return new Response(null, { status: 401 });
+	if (env.PLATFORM === "on" && !(await env.ORDER_LIMITER.limit({ key: String(userId) })).success) {
+		return new Response(null, { status: 429 });
+	}
+	const { items } = await request.json();
+	using order = await env.ORDER_SERVICE.createOrder(context, userId, items);
+	if (!order) return new Response(null, { status: 401 });
+	return Response.json(order, { status: 201, headers: { Location: `/orders/${order.id}` } });
+}
+
 export default {
 	/** @param {Request} request @param {{ JWT_SECRET: string, PLATFORM: string, ORDER_LIMITER: RateLimit, ORDER_SERVICE: any }} env */
 	async fetch(request, env) {
-		const userId = await userIdOf(request.headers.get("Authorization"), env.JWT_SECRET);
-		if (userId === null) return new Response(null, { status: 401 });
-		if (
-			env.PLATFORM === "on" &&
-			!(await env.ORDER_LIMITER.limit({ key: String(userId) })).success
-		) {
-			return new Response(null, { status: 429 });
-		}
-		const { items } = await request.json();
-		using order = await env.ORDER_SERVICE.createOrder(userId, items);
-		if (!order) return new Response(null, { status: 401 });
-		return Response.json(order, { status: 201, headers: { Location: `/orders/${order.id}` } });
+		if (env.PLATFORM !== "on") return createOrder(request, env, null);
+		const span = hop(crypto.randomUUID(), request.headers.get("traceparent") ?? undefined);
+		const response = await createOrder(request, env, span.context);
+		logHop(span, { service: "gateway", method: "POST", route: "/orders", status: response.status });
+		return response;
 	},
 };

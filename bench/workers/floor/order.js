@@ -4,8 +4,10 @@
 // order worker's, index included, so both pay for the same write. When
 // PLATFORM is "on" it also does what the design requires of that write: the
 // order.created event goes into an outbox in the same transaction and an
-// alarm sends the outbox to the tasks queue, one alarm for what accumulates.
+// alarm sends the outbox to the tasks queue, one alarm for what accumulates;
+// the RPC call, the Durable Object call and each event sent log their lines.
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import { hop, logHop } from "./log.js";
 
 export class FloorOrderBook extends DurableObject {
 	sendScheduled = false;
@@ -23,8 +25,13 @@ export class FloorOrderBook extends DurableObject {
 		ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS outbox_created_at ON outbox (created_at)");
 	}
 
-	/** @param {number} userId @param {unknown[]} items */
-	create(userId, items) {
+	/**
+	 * @param {{ requestId: string, traceparent: string } | null} context
+	 * @param {number} userId
+	 * @param {unknown[]} items
+	 */
+	create(context, userId, items) {
+		const span = context && hop(context.requestId, context.traceparent);
 		const id = crypto.randomUUID();
 		const createdAt = Date.now();
 		const sql = this.ctx.storage.sql;
@@ -36,9 +43,9 @@ export class FloorOrderBook extends DurableObject {
 				JSON.stringify(items),
 				createdAt,
 			);
-			if (this.env.PLATFORM !== "on") return;
+			if (!span) return;
 			const eventId = crypto.randomUUID();
-			const event = { type: "order.created", eventId, userId, orderId: id };
+			const event = { type: "order.created", eventId, userId, orderId: id, ...span.context };
 			sql.exec(
 				"INSERT INTO outbox (event_id, event, created_at) VALUES (?, ?, ?)",
 				eventId,
@@ -46,10 +53,11 @@ export class FloorOrderBook extends DurableObject {
 				createdAt,
 			);
 		});
-		if (this.env.PLATFORM === "on" && !this.sendScheduled) {
+		if (span && !this.sendScheduled) {
 			this.sendScheduled = true;
 			void this.ctx.storage.setAlarm(createdAt);
 		}
+		if (span) logHop(span, { service: "order", rpc: "FloorOrderBook.create", status: "ok" });
 		return { id, userId, items, status: "created", createdAt: new Date(createdAt).toISOString() };
 	}
 
@@ -62,16 +70,34 @@ export class FloorOrderBook extends DurableObject {
 		await this.env.TASKS.sendBatch(
 			rows.map((row) => ({ body: JSON.parse(String(row.event)), contentType: "json" })),
 		);
-		for (const row of rows)
+		for (const row of rows) {
 			this.ctx.storage.sql.exec("DELETE FROM outbox WHERE event_id = ?", row.event_id);
+			const { eventId, requestId, traceparent } = JSON.parse(String(row.event));
+			logHop(hop(requestId, traceparent), {
+				service: "order",
+				eventId,
+				send: "order.created",
+				status: "sent",
+			});
+		}
 	}
 }
 
 export class FloorOrderService extends WorkerEntrypoint {
-	/** @param {number} userId @param {unknown[]} items */
-	async createOrder(userId, items) {
-		if (!(await this.env.USER_SERVICE.userExists(userId))) return null;
-		return await this.env.ORDER_BOOK.getByName(String(userId)).create(userId, items);
+	/**
+	 * @param {{ requestId: string, traceparent: string } | null} context
+	 * @param {number} userId
+	 * @param {unknown[]} items
+	 */
+	async createOrder(context, userId, items) {
+		const span = context && hop(context.requestId, context.traceparent);
+		const callee = span?.context ?? null;
+		const order = (await this.env.USER_SERVICE.userExists(callee, userId))
+			? await this.env.ORDER_BOOK.getByName(String(userId)).create(callee, userId, items)
+			: null;
+		if (span)
+			logHop(span, { service: "order", rpc: "createOrder", status: order ? "ok" : "invalid_user" });
+		return order;
 	}
 }
 
