@@ -32,6 +32,7 @@ const PLAN = flags.smoke
 	? {
 			load: { connections: 4, warmupSeconds: 0.1, seconds: 0.3 },
 			rounds: { count: 1, connections: 4, warmupSeconds: 0.1, seconds: 0.3 },
+			curveRounds: { count: 1, connections: 4, warmupSeconds: 0.1, seconds: 0.3 },
 			orders: [10, 100],
 			users: [10, 100],
 			notifications: [10, 100],
@@ -40,6 +41,7 @@ const PLAN = flags.smoke
 	: {
 			load: { connections: 10, warmupSeconds: 1, seconds: 4 },
 			rounds: { count: 5, connections: 10, warmupSeconds: 0.5, seconds: 2 },
+			curveRounds: { count: 3, connections: 10, warmupSeconds: 0.3, seconds: 1.5 },
 			orders: [10, 10_000, 100_000],
 			users: [10, 100_000],
 			notifications: [10, 10_000],
@@ -62,7 +64,11 @@ const bearer = (/** @type {string} */ token) => ({ authorization: `Bearer ${toke
 
 const fixed = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
 const tableRow = (/** @type {(string | number)[]} */ cells) => `| ${cells.join(" | ")} |`;
-const progress = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+/** A line on stderr, stamped with the bench's elapsed time, so a slow step shows. */
+const progress = (/** @type {string} */ line) =>
+	process.stderr.write(
+		`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`,
+	);
 const version = (/** @type {string} */ pkg) =>
 	JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), "utf8"))
 		.version;
@@ -214,6 +220,52 @@ async function againstFloor(floor, routes) {
 	];
 }
 
+/**
+ * @typedef {{ curve: { name: string, unit: string, sizes: number[] }, points: Row[],
+ *   growth: { p50: number, rps: number } }} CurveRow
+ */
+
+/**
+ * A curve's points measured in rounds, alternating: each point's row holds
+ * the medians of its rounds, and the curve's growth (largest size over
+ * smallest) is the median of each round's.
+ * @param {{ name: string, unit: string, sizes: number[] }} curve
+ * @param {Target[]} targets one per size
+ * @returns {Promise<CurveRow>}
+ */
+async function inRounds(curve, targets) {
+	const { count, ...options } = PLAN.curveRounds;
+	/** @type {Row[][]} */
+	const runs = targets.map(() => []);
+	for (let round = 0; round < count; round++) {
+		for (const [i, target] of targets.entries()) {
+			const size = curve.sizes[i]?.toLocaleString("en");
+			runs[i]?.push(
+				await run(`${curve.name}, ${size} ${curve.unit} (round ${round + 1})`, target, options),
+			);
+		}
+	}
+	const points = runs.map((own, i) => {
+		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
+		/** @type {Row} */
+		const point = {
+			name: `${curve.name}, ${curve.sizes[i]?.toLocaleString("en")} ${curve.unit} ‡`,
+			rps: of("rps"),
+			p50: of("p50"),
+			p99: of("p99"),
+			cpuMs: of("cpuMs"),
+			errors: own.reduce((sum, r) => sum + r.errors, 0),
+			requests: own.reduce((sum, r) => sum + r.requests, 0),
+		};
+		rows.push(point);
+		return point;
+	});
+	const [smallest, largest] = [runs[0] ?? [], runs.at(-1) ?? []];
+	const growth = (/** @type {keyof Figures} */ key) =>
+		median(largest.map((r, round) => r[key] / (smallest[round]?.[key] ?? Number.NaN)));
+	return { curve, points, growth: { p50: growth("p50"), rps: growth("rps") } };
+}
+
 progress("== serve: every worker on one workerd, fresh state");
 const server = await serve();
 let failed = false;
@@ -240,8 +292,6 @@ try {
 	});
 	await server.seedUsers(PLAN.users[0] ?? 1);
 	const token = await login("bench");
-	// User 2's orders grow along the first-page curve; user 1 takes the rest.
-	const curveToken = await login("bench_2");
 
 	/** @type {Record<string, Target>} */
 	const baselines = {
@@ -321,50 +371,71 @@ try {
 	});
 	hash.push(await measure("PBKDF2 alone (again)", hashAlone));
 
-	// Cost curves: the same request as the data behind it grows.
-	const curves = [
-		{
-			name: "GET /api/v1/orders (first page)",
-			unit: "orders",
-			sizes: PLAN.orders,
-			grow: (/** @type {number} */ from, /** @type {number} */ to) =>
-				server.seedOrders(2, to - from),
-			target: { url: gateway("/api/v1/orders"), headers: bearer(curveToken), status: 200 },
+	// Cost curves: the same request as the data behind it grows. One user's
+	// orders or notifications can be had at every size at once (a user per
+	// size), so those sizes are measured in rounds, alternating, and compared
+	// round by round; the users table has one size at a time, so its points
+	// are measured once each as it grows.
+	/** @type {CurveRow[]} */
+	const curveRows = [];
+	/** @param {{ name: string, unit: string, sizes: number[] }} curve @param {(size: number, i: number) => Promise<Target>} seeded */
+	const sideBySide = async (curve, seeded) => {
+		progress(`== curve: ${curve.name}`);
+		const targets = [];
+		for (const [i, size] of curve.sizes.entries()) targets.push(await seeded(size, i));
+		curveRows.push(await inRounds(curve, targets));
+	};
+	// Users 2, 3, ... (seeded above) hold the curves' data, one size each.
+	const curveUser = async (/** @type {number} */ i) => {
+		const id = 2 + i;
+		return { id, token: await login(`bench_${id}`) };
+	};
+	await sideBySide(
+		{ name: "GET /api/v1/orders (first page)", unit: "orders", sizes: PLAN.orders },
+		async (size, i) => {
+			const user = await curveUser(i);
+			await server.seedOrders(user.id, size);
+			return { url: gateway("/api/v1/orders"), headers: bearer(user.token), status: 200 };
 		},
-		{
-			name: "GET /api/v1/users/me",
-			unit: "users",
-			sizes: PLAN.users,
-			grow: (/** @type {number} */ _from, /** @type {number} */ to) => server.seedUsers(to),
-			target: { url: gateway("/api/v1/users/me"), headers: bearer(token), status: 200 },
-		},
+	);
+	await sideBySide(
 		{
 			name: "GET /api/v1/users/me/notifications (first page)",
 			unit: "notifications",
 			sizes: PLAN.notifications,
-			grow: (/** @type {number} */ from, /** @type {number} */ to) =>
-				server.seedNotifications(2, to - from),
-			target: {
-				url: gateway("/api/v1/users/me/notifications"),
-				headers: bearer(curveToken),
-				status: 200,
-			},
 		},
-	];
-	const curveRows = [];
-	for (const curve of curves) {
-		progress(`== curve: ${curve.name}`);
-		let size = 0;
-		const points = [];
-		for (const next of curve.sizes) {
-			await curve.grow(size, next);
-			size = next;
-			points.push(
-				await measure(`${curve.name}, ${size.toLocaleString("en")} ${curve.unit}`, curve.target),
-			);
-		}
-		curveRows.push({ curve, points });
+		async (size, i) => {
+			const user = await curveUser(PLAN.orders.length + i);
+			await server.seedNotifications(user.id, size);
+			return {
+				url: gateway("/api/v1/users/me/notifications"),
+				headers: bearer(user.token),
+				status: 200,
+			};
+		},
+	);
+	const usersCurve = { name: "GET /api/v1/users/me", unit: "users", sizes: PLAN.users };
+	progress(`== curve: ${usersCurve.name}`);
+	const userPoints = [];
+	for (const size of usersCurve.sizes) {
+		await server.seedUsers(size);
+		userPoints.push(
+			await measure(`${usersCurve.name}, ${size.toLocaleString("en")} users`, {
+				url: gateway("/api/v1/users/me"),
+				headers: bearer(token),
+				status: 200,
+			}),
+		);
 	}
+	const [fewest, most] = [userPoints[0], userPoints.at(-1)];
+	curveRows.push({
+		curve: usersCurve,
+		points: userPoints,
+		growth: {
+			p50: (most?.p50 ?? 0) / (fewest?.p50 ?? 1),
+			rps: (most?.rps ?? 0) / (fewest?.rps ?? 1),
+		},
+	});
 
 	progress("== baselines again");
 	floor.push(await measure("baseline: floor, POST /orders (again)", baselines.floor));
@@ -410,7 +481,7 @@ function drift(/** @type {Row[]} */ runs) {
 /**
  * The whole report, in Markdown so it can go into docs/PERFORMANCE.md as it is.
  * @param {{ hello: Row[], floor: Row[], orders: Row, keyed: Row, hash: Row[], login: Row,
- *   curveRows: { curve: { name: string, unit: string }, points: Row[] }[], elapsedMinutes: number,
+ *   curveRows: CurveRow[], elapsedMinutes: number,
  *   state: string }} results
  */
 function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMinutes, state }) {
@@ -425,6 +496,7 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 		`${connections} connections, ${warmupSeconds} s warm-up + ${seconds} s measured per row. Baseline drift between first and last run: hello ${drift(hello)}, floor ${drift(floor)}.`,
 		"Ratios: req/s as a fraction of the baseline's (higher is better); latencies and CPU as a multiple of the baseline's (lower is better). CPU is workerd's, all threads, per request: other work on the machine moves it less than latency and throughput, though it moves it too.",
 		`† ${PLAN.rounds.count} rounds of ${PLAN.rounds.warmupSeconds} s + ${PLAN.rounds.seconds} s, alternating with the floor: the row's figures are the medians of its rounds, its ratios to the floor the medians of each round's ratios to the mean of the floor's runs just before and after it.`,
+		`‡ ${PLAN.curveRounds.count} rounds of ${PLAN.curveRounds.warmupSeconds} s + ${PLAN.curveRounds.seconds} s, the curve's sizes alternating (a user per size): the row's figures are the medians of its rounds, the curve's growth below the median of each round's.`,
 		"",
 		"| scenario | req/s | p50 ms | p99 ms | errors | CPU ms | req/s ÷ hello | req/s ÷ floor | p50 ÷ hello | p50 ÷ floor | p99 ÷ hello | p99 ÷ floor | CPU ÷ floor |",
 		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -448,17 +520,15 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 		"",
 		"| cost curve | sizes | p50 ms | p50 ÷ smallest | req/s ÷ smallest |",
 		"|---|---|---|--:|--:|",
-		...curveRows.map(({ curve, points }) => {
-			const [smallest] = points;
-			const largest = points.at(-1);
-			return tableRow([
+		...curveRows.map(({ curve, points, growth }) =>
+			tableRow([
 				curve.name,
-				points.map((p) => p.name.split(", ").at(-1)).join(" / "),
+				curve.sizes.map((size) => `${size.toLocaleString("en")} ${curve.unit}`).join(" / "),
 				points.map((p) => fixed(p.p50)).join(" / "),
-				fixed((largest?.p50 ?? 0) / (smallest?.p50 ?? 1)),
-				fixed((largest?.rps ?? 0) / (smallest?.rps ?? 1)),
-			]);
-		}),
+				fixed(growth.p50),
+				fixed(growth.rps),
+			]),
+		),
 		"",
 		"| worker | bundle raw KB | gzip KB | startup CPU ms (least) | all runs |",
 		"|---|--:|--:|--:|---|",
@@ -478,10 +548,6 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 			.join(", ")}.`,
 		"",
 	];
-	const curveRatio = (/** @type {number} */ i) => {
-		const points = curveRows[i]?.points ?? [];
-		return (points.at(-1)?.p50 ?? 0) / (points[0]?.p50 ?? 1);
-	};
 	const internal = bundles.filter((b) => b.name !== "gateway");
 	const slowest = Math.max(...bundles.map((b) => b.startupMs));
 	/** @type {[string, string, boolean][]} */
@@ -509,12 +575,12 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 			];
 			return checks;
 		}),
-		...curveRows.map(({ curve }, i) => {
+		...curveRows.map(({ curve, growth }) => {
 			/** @type {[string, string, boolean]} */
 			const check = [
 				`${curve.name}: p50 at the largest size ≤ ${TARGETS.flatCurve} × at the smallest`,
-				fixed(curveRatio(i)),
-				curveRatio(i) <= TARGETS.flatCurve,
+				fixed(growth.p50),
+				growth.p50 <= TARGETS.flatCurve,
 			];
 			return check;
 		}),
