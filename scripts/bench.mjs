@@ -39,8 +39,8 @@ const PLAN = flags.smoke
 			startupRuns: 1,
 		}
 	: {
-			load: { connections: 10, warmupSeconds: 1, seconds: 4 },
-			rounds: { count: 5, connections: 10, warmupSeconds: 0.5, seconds: 2 },
+			load: { connections: 10, warmupSeconds: 1, seconds: 3 },
+			rounds: { count: 4, connections: 10, warmupSeconds: 0.5, seconds: 2 },
 			curveRounds: { count: 3, connections: 10, warmupSeconds: 0.3, seconds: 1.5 },
 			orders: [10, 10_000, 100_000],
 			users: [10, 100_000],
@@ -227,29 +227,31 @@ async function againstFloor(floor, routes) {
 
 /**
  * A curve's points measured in rounds, alternating: each point's row holds
- * the medians of its rounds, and the curve's growth (largest size over
- * smallest) is the median of each round's.
+ * the medians of its rounds, and the curve's growth (the last target over
+ * the first) is the median of each round's.
  * @param {{ name: string, unit: string, sizes: number[] }} curve
- * @param {Target[]} targets one per size
+ * @param {Target[]} targets one per size, or any targets with their `names`
+ * @param {string[]} [names] the rows' names
  * @returns {Promise<CurveRow>}
  */
-async function inRounds(curve, targets) {
+async function inRounds(
+	curve,
+	targets,
+	names = curve.sizes.map((size) => `${curve.name}, ${size.toLocaleString("en")} ${curve.unit}`),
+) {
 	const { count, ...options } = PLAN.curveRounds;
 	/** @type {Row[][]} */
 	const runs = targets.map(() => []);
 	for (let round = 0; round < count; round++) {
 		for (const [i, target] of targets.entries()) {
-			const size = curve.sizes[i]?.toLocaleString("en");
-			runs[i]?.push(
-				await run(`${curve.name}, ${size} ${curve.unit} (round ${round + 1})`, target, options),
-			);
+			runs[i]?.push(await run(`${names[i]} (round ${round + 1})`, target, options));
 		}
 	}
 	const points = runs.map((own, i) => {
 		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
 		/** @type {Row} */
 		const point = {
-			name: `${curve.name}, ${curve.sizes[i]?.toLocaleString("en")} ${curve.unit} ‡`,
+			name: `${names[i]} ‡`,
 			rps: of("rps"),
 			p50: of("p50"),
 			p99: of("p99"),
@@ -414,26 +416,33 @@ try {
 			};
 		},
 	);
+	// The users table has one size at a time, so its sizes cannot alternate;
+	// instead each size alternates with GET /health, which runs the same
+	// gateway and RPC but reads no table, and the growth is that of the ratio
+	// between the two: a machine-wide slowdown moves both alike.
 	const usersCurve = { name: "GET /api/v1/users/me", unit: "users", sizes: PLAN.users };
-	progress(`== curve: ${usersCurve.name}`);
+	progress(`== curve: ${usersCurve.name} (against GET /health)`);
+	const control = { url: gateway("/health"), status: 200 };
 	const userPoints = [];
 	for (const size of usersCurve.sizes) {
 		await server.seedUsers(size);
-		userPoints.push(
-			await measure(`${usersCurve.name}, ${size.toLocaleString("en")} users`, {
-				url: gateway("/api/v1/users/me"),
-				headers: bearer(token),
-				status: 200,
-			}),
+		const point = await inRounds(
+			{ ...usersCurve, name: `${usersCurve.name}, ${size.toLocaleString("en")} users ÷ /health` },
+			[control, { url: gateway("/api/v1/users/me"), headers: bearer(token), status: 200 }],
+			[
+				`GET /health beside ${size.toLocaleString("en")} users`,
+				`${usersCurve.name}, ${size.toLocaleString("en")} users`,
+			],
 		);
+		userPoints.push(point);
 	}
 	const [fewest, most] = [userPoints[0], userPoints.at(-1)];
 	curveRows.push({
 		curve: usersCurve,
-		points: userPoints,
+		points: userPoints.map((point) => point.points.at(-1)).filter((row) => row !== undefined),
 		growth: {
-			p50: (most?.p50 ?? 0) / (fewest?.p50 ?? 1),
-			rps: (most?.rps ?? 0) / (fewest?.rps ?? 1),
+			p50: (most?.growth.p50 ?? 0) / (fewest?.growth.p50 ?? 1),
+			rps: (most?.growth.rps ?? 0) / (fewest?.growth.rps ?? 1),
 		},
 	});
 
@@ -496,7 +505,7 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 		`${connections} connections, ${warmupSeconds} s warm-up + ${seconds} s measured per row. Baseline drift between first and last run: hello ${drift(hello)}, floor ${drift(floor)}.`,
 		"Ratios: req/s as a fraction of the baseline's (higher is better); latencies and CPU as a multiple of the baseline's (lower is better). CPU is workerd's, all threads, per request: other work on the machine moves it less than latency and throughput, though it moves it too.",
 		`† ${PLAN.rounds.count} rounds of ${PLAN.rounds.warmupSeconds} s + ${PLAN.rounds.seconds} s, alternating with the floor: the row's figures are the medians of its rounds, its ratios to the floor the medians of each round's ratios to the mean of the floor's runs just before and after it.`,
-		`‡ ${PLAN.curveRounds.count} rounds of ${PLAN.curveRounds.warmupSeconds} s + ${PLAN.curveRounds.seconds} s, the curve's sizes alternating (a user per size): the row's figures are the medians of its rounds, the curve's growth below the median of each round's.`,
+		`‡ ${PLAN.curveRounds.count} rounds of ${PLAN.curveRounds.warmupSeconds} s + ${PLAN.curveRounds.seconds} s, alternating: a curve's sizes (a user per size), or for the users table, which has one size at a time, each size with GET /health. The row's figures are the medians of its rounds; a curve's growth is the median of each round's largest over smallest, or for users the growth of the median ratio to GET /health.`,
 		"",
 		"| scenario | req/s | p50 ms | p99 ms | errors | CPU ms | req/s ÷ hello | req/s ÷ floor | p50 ÷ hello | p50 ÷ floor | p99 ÷ hello | p99 ÷ floor | CPU ÷ floor |",
 		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
