@@ -45,7 +45,7 @@ const PLAN = flags.smoke
 			orders: [10, 10_000, 100_000],
 			users: [10, 100_000],
 			notifications: [10, 10_000],
-			startupRuns: 3,
+			startupRuns: 5,
 		};
 const TARGETS = {
 	floorThroughput: 0.85,
