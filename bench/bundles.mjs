@@ -25,22 +25,36 @@ function activeMs(profile) {
 
 /**
  * Startup CPU time of a worker in `runs` runs of `wrangler check startup`,
- * least first: it bundles the worker as `wrangler deploy` does and profiles
- * the import of its main module in workerd, offline. Other work on the
- * machine can only add to a run's time, so the least is the best estimate.
+ * least first: it profiles the import of the worker's main module in
+ * workerd, offline. The worker is bundled once, as `wrangler deploy` bundles
+ * it, and handed over with --worker: check startup's own build reads the
+ * root wrangler.toml whatever config its --args name, so every worker's
+ * figure was the gateway's. Other work on the machine can only add to a
+ * run's time, so the least is the best estimate.
  * @param {keyof typeof workerConfigs} name
  * @param {number} runs
  */
 export async function startupMs(name, runs) {
 	const dir = await mkdtemp(join(tmpdir(), "bench-startup-"));
 	try {
+		const bundle = join(dir, `${name}.bundle`);
+		await wrangler(
+			[
+				"deploy",
+				"-c",
+				workerConfigs[name],
+				"--env",
+				"production",
+				"--dry-run",
+				"--outfile",
+				bundle,
+			],
+			{ stdio: ["ignore", "ignore", "inherit"] },
+		);
 		const times = [];
 		for (let run = 0; run < runs; run++) {
 			const outfile = join(dir, `${name}-${run}.cpuprofile`);
-			// check startup builds with `wrangler deploy`, which reads only what
-			// --args passes it: its own -c would not reach that build.
-			const build = `-c ${workerConfigs[name]} --env production`;
-			await wrangler(["check", "startup", "--args", build, "--outfile", outfile], {
+			await wrangler(["check", "startup", "--worker", bundle, "--outfile", outfile], {
 				stdio: ["ignore", "ignore", "inherit"],
 			});
 			times.push(activeMs(JSON.parse(await readFile(outfile, "utf8"))));
