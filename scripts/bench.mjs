@@ -152,6 +152,40 @@ const median = (/** @type {number[]} */ values) => {
 };
 
 /**
+ * A row of the medians of a scenario's rounds, added to the report, with
+ * the errors and requests of all of them.
+ * @param {string} name
+ * @param {Row[]} rounds
+ * @param {Partial<Row>} [extra]
+ * @returns {Row}
+ */
+function medianRow(name, rounds, extra = {}) {
+	const of = (/** @type {keyof Figures} */ key) => median(rounds.map((r) => r[key]));
+	const row = {
+		name,
+		rps: of("rps"),
+		p50: of("p50"),
+		p99: of("p99"),
+		cpuMs: of("cpuMs"),
+		errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+		requests: rounds.reduce((sum, r) => sum + r.requests, 0),
+		...extra,
+	};
+	rows.push(row);
+	return row;
+}
+
+/**
+ * The median over rounds of each round's `key` in `rounds` over the same in
+ * `baselines` (the baseline's figures beside each round).
+ * @param {Row[]} rounds
+ * @param {(Figures | undefined)[]} baselines
+ * @param {keyof Figures} key
+ */
+const roundRatio = (rounds, baselines, key) =>
+	median(rounds.map((r, i) => r[key] / (baselines[i]?.[key] ?? Number.NaN)));
+
+/**
  * The floor and the routes measured against it, in rounds: floor, route,
  * floor, route, ..., floor. Each route's run is compared with the mean of
  * the floor's runs just before and just after it, so a burst of other work
@@ -186,28 +220,16 @@ async function againstFloor(floor, routes) {
 			before = after;
 		}
 	}
-	/**
-	 * @param {string} name
-	 * @param {Row[]} own
-	 * @param {(Figures | undefined)[]} baselines the floor's figures beside each run
-	 */
-	const row = (name, own, baselines) => {
-		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
-		const ratio = (/** @type {keyof Figures} */ key) =>
-			median(own.map((r, i) => r[key] / (baselines[i]?.[key] ?? Number.NaN)));
-		const result = {
-			name: `${name} †`,
-			rps: of("rps"),
-			p50: of("p50"),
-			p99: of("p99"),
-			cpuMs: of("cpuMs"),
-			errors: own.reduce((sum, r) => sum + r.errors, 0),
-			requests: own.reduce((sum, r) => sum + r.requests, 0),
-			vsFloor: { rps: ratio("rps"), p50: ratio("p50"), p99: ratio("p99"), cpuMs: ratio("cpuMs") },
-		};
-		rows.push(result);
-		return result;
-	};
+	/** @param {string} name @param {Row[]} own @param {(Figures | undefined)[]} baselines */
+	const row = (name, own, baselines) =>
+		medianRow(`${name} †`, own, {
+			vsFloor: {
+				rps: roundRatio(own, baselines, "rps"),
+				p50: roundRatio(own, baselines, "p50"),
+				p99: roundRatio(own, baselines, "p99"),
+				cpuMs: roundRatio(own, baselines, "cpuMs"),
+			},
+		});
 	return [
 		row(floorName, floorRuns, floorRuns),
 		...routes.map(([name], i) =>
@@ -225,20 +247,21 @@ async function againstFloor(floor, routes) {
  *   growth: { p50: number, rps: number } }} CurveRow
  */
 
+/** A curve's point: the request at one size of the data behind it. */
+const pointName = (
+	/** @type {{ name: string, unit: string }} */ curve,
+	/** @type {number} */ size,
+) => `${curve.name}, ${size.toLocaleString("en")} ${curve.unit}`;
+
 /**
- * A curve's points measured in rounds, alternating: each point's row holds
- * the medians of its rounds, and the curve's growth (the last target over
- * the first) is the median of each round's.
- * @param {{ name: string, unit: string, sizes: number[] }} curve
- * @param {Target[]} targets one per size, or any targets with their `names`
- * @param {string[]} [names] the rows' names
- * @returns {Promise<CurveRow>}
+ * Targets measured in rounds, alternating: each one's row holds the medians
+ * of its rounds, and the growth (the last target over the first) is the
+ * median of each round's.
+ * @param {string[]} names the rows' names, one per target
+ * @param {Target[]} targets
+ * @returns {Promise<{ points: Row[], growth: { p50: number, rps: number } }>}
  */
-async function inRounds(
-	curve,
-	targets,
-	names = curve.sizes.map((size) => `${curve.name}, ${size.toLocaleString("en")} ${curve.unit}`),
-) {
+async function inRounds(names, targets) {
 	const { count, ...options } = PLAN.curveRounds;
 	/** @type {Row[][]} */
 	const runs = targets.map(() => []);
@@ -247,25 +270,12 @@ async function inRounds(
 			runs[i]?.push(await run(`${names[i]} (round ${round + 1})`, target, options));
 		}
 	}
-	const points = runs.map((own, i) => {
-		const of = (/** @type {keyof Figures} */ key) => median(own.map((r) => r[key]));
-		/** @type {Row} */
-		const point = {
-			name: `${names[i]} ‡`,
-			rps: of("rps"),
-			p50: of("p50"),
-			p99: of("p99"),
-			cpuMs: of("cpuMs"),
-			errors: own.reduce((sum, r) => sum + r.errors, 0),
-			requests: own.reduce((sum, r) => sum + r.requests, 0),
-		};
-		rows.push(point);
-		return point;
-	});
-	const [smallest, largest] = [runs[0] ?? [], runs.at(-1) ?? []];
-	const growth = (/** @type {keyof Figures} */ key) =>
-		median(largest.map((r, round) => r[key] / (smallest[round]?.[key] ?? Number.NaN)));
-	return { curve, points, growth: { p50: growth("p50"), rps: growth("rps") } };
+	const points = runs.map((own, i) => medianRow(`${names[i]} ‡`, own));
+	const [first, last] = [runs[0] ?? [], runs.at(-1) ?? []];
+	return {
+		points,
+		growth: { p50: roundRatio(last, first, "p50"), rps: roundRatio(last, first, "rps") },
+	};
 }
 
 progress("== serve: every worker on one workerd, fresh state");
@@ -376,8 +386,7 @@ try {
 	// Cost curves: the same request as the data behind it grows. One user's
 	// orders or notifications can be had at every size at once (a user per
 	// size), so those sizes are measured in rounds, alternating, and compared
-	// round by round; the users table has one size at a time, so its points
-	// are measured once each as it grows.
+	// round by round.
 	/** @type {CurveRow[]} */
 	const curveRows = [];
 	/** @param {{ name: string, unit: string, sizes: number[] }} curve @param {(size: number, i: number) => Promise<Target>} seeded */
@@ -385,7 +394,8 @@ try {
 		progress(`== curve: ${curve.name}`);
 		const targets = [];
 		for (const [i, size] of curve.sizes.entries()) targets.push(await seeded(size, i));
-		curveRows.push(await inRounds(curve, targets));
+		const names = curve.sizes.map((size) => pointName(curve, size));
+		curveRows.push({ curve, ...(await inRounds(names, targets)) });
 	};
 	// Users 2, 3, ... (seeded above) hold the curves' data, one size each.
 	const curveUser = async (/** @type {number} */ i) => {
@@ -422,24 +432,18 @@ try {
 	// between the two: a machine-wide slowdown moves both alike.
 	const usersCurve = { name: "GET /api/v1/users/me", unit: "users", sizes: PLAN.users };
 	progress(`== curve: ${usersCurve.name} (against GET /health)`);
-	const control = { url: gateway("/health"), status: 200 };
+	const health = { url: gateway("/health"), status: 200 };
+	const me = { url: gateway("/api/v1/users/me"), headers: bearer(token), status: 200 };
 	const userPoints = [];
 	for (const size of usersCurve.sizes) {
 		await server.seedUsers(size);
-		const point = await inRounds(
-			{ ...usersCurve, name: `${usersCurve.name}, ${size.toLocaleString("en")} users ÷ /health` },
-			[control, { url: gateway("/api/v1/users/me"), headers: bearer(token), status: 200 }],
-			[
-				`GET /health beside ${size.toLocaleString("en")} users`,
-				`${usersCurve.name}, ${size.toLocaleString("en")} users`,
-			],
-		);
-		userPoints.push(point);
+		const healthName = `GET /health beside ${size.toLocaleString("en")} users`;
+		userPoints.push(await inRounds([healthName, pointName(usersCurve, size)], [health, me]));
 	}
 	const [fewest, most] = [userPoints[0], userPoints.at(-1)];
 	curveRows.push({
 		curve: usersCurve,
-		points: userPoints.map((point) => point.points.at(-1)).filter((row) => row !== undefined),
+		points: userPoints.flatMap(({ points }) => points.slice(-1)),
 		growth: {
 			p50: (most?.growth.p50 ?? 0) / (fewest?.growth.p50 ?? 1),
 			rps: (most?.growth.rps ?? 0) / (fewest?.growth.rps ?? 1),

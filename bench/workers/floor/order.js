@@ -63,16 +63,14 @@ export class FloorOrderBook extends DurableObject {
 
 	async alarm() {
 		this.sendScheduled = false;
-		const rows = this.ctx.storage.sql
-			.exec("SELECT event_id, event FROM outbox ORDER BY created_at LIMIT 100")
-			.toArray();
-		if (rows.length === 0) return;
-		await this.env.TASKS.sendBatch(
-			rows.map((row) => ({ body: JSON.parse(String(row.event)), contentType: "json" })),
-		);
-		for (const row of rows) {
-			this.ctx.storage.sql.exec("DELETE FROM outbox WHERE event_id = ?", row.event_id);
-			const { eventId, requestId, traceparent } = JSON.parse(String(row.event));
+		const events = this.ctx.storage.sql
+			.exec("SELECT event FROM outbox ORDER BY created_at LIMIT 100")
+			.toArray()
+			.map((row) => JSON.parse(String(row.event)));
+		if (events.length === 0) return;
+		await this.env.TASKS.sendBatch(events.map((body) => ({ body, contentType: "json" })));
+		for (const { eventId, requestId, traceparent } of events) {
+			this.ctx.storage.sql.exec("DELETE FROM outbox WHERE event_id = ?", eventId);
 			logHop(hop(requestId, traceparent), {
 				service: "order",
 				eventId,
