@@ -9,6 +9,10 @@ import { WorkerLogs } from "./test/worker-logs.ts";
 // The gateway's required secret, found by wrangler where CI keeps secrets: in
 // the environment (a developer's .dev.vars wins, if there is one).
 process.env.JWT_SECRET ??= "test-secret-".padEnd(48, "x");
+// wrangler.toml declares the key rotation's two as well; empty: no rotation
+// under way (tests that rotate bind their own), and no missing-secret warning.
+process.env.JWT_PREVIOUS_SECRET ??= "";
+process.env.JWT_PREVIOUS_SECRET_RETIRED_AT ??= "";
 // Keeps wrangler from announcing where it found it, once per test file;
 // warnings and errors still show.
 process.env.WRANGLER_LOG ??= "warn";

@@ -33,19 +33,26 @@ if (!free) {
 const PERSIST_TO = process.env.PERSIST_TO ?? ".wrangler/state";
 
 // A development JWT_SECRET in .dev.vars (git-ignored), unless one of at least
-// 32 bytes is already there; other lines in the file are kept.
+// 32 bytes is already there, and the key rotation's two keys, empty (no
+// rotation under way) unless present: wrangler.toml declares all three, and
+// wrangler warns of a declared one that is missing. Other lines are kept.
 const DEV_VARS = ".dev.vars";
 const SECRET_LINE = /^JWT_SECRET=(.*)$/m;
-const vars = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+let vars = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+const original = vars;
+/** @param {string} line */
+const append = (line) =>
+	`${vars || "# Development only; git-ignored.\n"}${vars && !vars.endsWith("\n") ? "\n" : ""}${line}\n`;
 const current = SECRET_LINE.exec(vars)?.[1]?.replace(/^"(.*)"$/, "$1") ?? "";
 if (Buffer.byteLength(current) < 32) {
 	const line = `JWT_SECRET=${randomBytes(32).toString("base64url")}`;
-	const updated = SECRET_LINE.test(vars)
-		? vars.replace(SECRET_LINE, line)
-		: `${vars || "# Development only; git-ignored.\n"}${vars && !vars.endsWith("\n") ? "\n" : ""}${line}\n`;
-	writeFileSync(DEV_VARS, updated, { mode: 0o600 });
+	vars = SECRET_LINE.test(vars) ? vars.replace(SECRET_LINE, line) : append(line);
 	console.log(`Wrote a development JWT_SECRET to ${DEV_VARS}`);
 }
+for (const key of ["JWT_PREVIOUS_SECRET", "JWT_PREVIOUS_SECRET_RETIRED_AT"]) {
+	if (!new RegExp(`^${key}=`, "m").test(vars)) vars = append(`${key}=`);
+}
+if (vars !== original) writeFileSync(DEV_VARS, vars, { mode: 0o600 });
 
 copyDocsAssets();
 await wrangler([

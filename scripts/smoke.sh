@@ -2,9 +2,12 @@
 # `npm run smoke`: what a person does after cloning. Starts `npm run dev` with
 # empty state, times it until it serves, runs the tutorial's curl walkthrough
 # verbatim, the docs and API v1, waits for the notifications the tasks queue
-# records, runs `npm run demo`, restarts, and checks that the orders survived.
-# Uses port 8787 (the walkthrough's) unless PORT is set; talks only to
-# localhost.
+# records, runs `npm run demo`, rotates the signing key in .dev.vars
+# (`npm run signing-key -- rotate --local`), restarts, and checks that the
+# orders survived and that tokens the old key signed still verify; then
+# finishes the rotation, restarts, and checks that they no longer do. A
+# .dev.vars that was there before is put back as it was at exit. Uses port
+# 8787 (the walkthrough's) unless PORT is set; talks only to localhost.
 #
 # `npm run smoke -- --base https://gateway.example.workers.dev`: a deployed
 # gateway instead (CI runs it after each deploy). Starts nothing; read-only
@@ -26,6 +29,7 @@ BASE=${REMOTE:-http://localhost:$PORT}
 BASE=${BASE%/}
 STATE=$(mktemp -d)
 PID=
+DEV_VARS_SAVED=
 
 start() {
 	local started=$SECONDS
@@ -49,7 +53,12 @@ stop() {
 		PID=
 	fi
 }
-trap 'stop; rm -rf "$STATE"' EXIT
+restore_dev_vars() {
+	if [[ -n $DEV_VARS_SAVED ]]; then
+		cp -p "$DEV_VARS_SAVED" .dev.vars
+	fi
+}
+trap 'stop; restore_dev_vars; rm -rf "$STATE"' EXIT
 
 passes=0
 failures=0
@@ -75,7 +84,7 @@ expect() {
 	if [[ $got_status == "$status" && $BODY == $pattern ]]; then
 		# One line each, and no token in a log (CI's logs may be public).
 		local shown
-		shown=$(tr '\n' ' ' <<<"$BODY" | sed -E 's/"accessToken":"[^"]*"/"accessToken":"(hidden)"/')
+		shown=$(tr '\n' ' ' <<<"$BODY" | sed -E 's/"(accessToken|refreshToken)":"[^"]*"/"\1":"(hidden)"/g')
 		pass "$status ${shown:0:200}"
 	else
 		fail "expected $status $pattern, got $got_status $BODY  (curl $*)"
@@ -83,6 +92,8 @@ expect() {
 }
 # The value of a JSON string field in BODY.
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$BODY"; }
+# The key id (`kid`) in a JWT's header.
+kid() { node -e 'console.log(JSON.parse(Buffer.from(process.argv[1].split(".")[0], "base64url")).kid ?? "")' "$1" 2>/dev/null || true; }
 
 # Nothing here writes.
 read_only() {
@@ -122,6 +133,12 @@ if [[ -n $REMOTE ]]; then
 	echo "smoke ($BASE): $passes passed, $failures failed"
 	((failures == 0))
 	exit
+fi
+
+# The rotation check below rewrites .dev.vars: a developer's own is put back at exit.
+if [[ -f .dev.vars ]]; then
+	DEV_VARS_SAVED=$STATE/dev.vars
+	cp -p .dev.vars "$DEV_VARS_SAVED"
 fi
 
 start
@@ -173,7 +190,20 @@ else
 	fail "npm run demo"
 fi
 
-echo "== restart: orders survive"
+echo "== npm run signing-key -- rotate --local"
+rotator="rotate_$(date +%s)_$RANDOM"
+credentials="{\"username\":\"$rotator\",\"password\":\"rotate $RANDOM correct horse\"}"
+expect 201 '*' -- -X POST "$BASE/api/v1/users" -H 'Content-Type: application/json' -d "$credentials"
+expect 200 '*"accessToken"*' -- -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' -d "$credentials"
+OLD_TOKEN=$(field accessToken)
+if npm run -s signing-key -- rotate --local >>"$STATE/dev.log" 2>&1; then
+	pass "rotated the signing key in .dev.vars"
+else
+	tail -n 5 "$STATE/dev.log"
+	fail "npm run signing-key -- rotate --local"
+fi
+
+echo "== restart: orders survive; tokens the old key signed still verify, new ones name the new key"
 stop
 start
 after=$(curl -s "$BASE/api/v1/orders" -H "$AUTH")
@@ -182,6 +212,27 @@ if [[ $before == "$after" && $after == *'"sku":"item1"'* && $after == *'"sku":"b
 else
 	fail "orders before restart: $before; after: $after"
 fi
+expect 200 "*\"username\":\"$rotator\"*" -- "$BASE/api/v1/users/me" -H "Authorization: Bearer $OLD_TOKEN"
+expect 200 '*"accessToken"*' -- -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' -d "$credentials"
+NEW_TOKEN=$(field accessToken)
+old_kid=$(kid "$OLD_TOKEN") new_kid=$(kid "$NEW_TOKEN")
+if [[ -n $old_kid && -n $new_kid && $old_kid != "$new_kid" ]]; then
+	pass "a new login's token names another key ($old_kid, now $new_kid)"
+else
+	fail "key ids before and after the rotation: '$old_kid', '$new_kid'"
+fi
+
+echo "== npm run signing-key -- finish --local, restart: the old key verifies nothing"
+if npm run -s signing-key -- finish --local >>"$STATE/dev.log" 2>&1; then
+	pass "finished the rotation in .dev.vars"
+else
+	tail -n 5 "$STATE/dev.log"
+	fail "npm run signing-key -- finish --local"
+fi
+stop
+start
+expect 401 '*' -- "$BASE/api/v1/users/me" -H "Authorization: Bearer $OLD_TOKEN"
+expect 200 "*\"username\":\"$rotator\"*" -- "$BASE/api/v1/users/me" -H "Authorization: Bearer $NEW_TOKEN"
 
 stop
 echo "smoke: $passes passed, $failures failed"
