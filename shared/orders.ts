@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CallContext } from "./rpc";
 import { printable } from "./text";
 
 // Printable characters only: nothing invisible or direction-changing ends up in stored SKUs.
@@ -39,4 +40,15 @@ export interface CreatedOrder {
 	order: Order;
 	/** True when an Idempotency-Key matched an earlier create: `order` is that first response. */
 	replayed: boolean;
+}
+
+/**
+ * What the user worker's deletion cascade asks of the order worker, whose
+ * OrderService implements it. The user worker cannot take the order
+ * worker's generated types (the order worker binds the user worker, and type
+ * programs may not form a cycle), so it sees the order worker through this.
+ */
+export interface OrderErasure {
+	/** Erases everything the user's OrderBook holds, for good; repeating it changes nothing. */
+	eraseOrders(call: CallContext, userId: number): Promise<void>;
 }

@@ -2,7 +2,13 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { toHex } from "../../../shared/hex";
 import { loggedCall } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
-import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
+import type {
+	CreatedOrder,
+	Order,
+	OrderErasure,
+	OrderItem,
+	OrderPage,
+} from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { retryReadOnce } from "../../../shared/retry";
 import {
@@ -37,7 +43,7 @@ async function fingerprint(items: OrderItem[]): Promise<string> {
  * live in that user's OrderBook, so one user cannot reach another's. Every
  * method takes the caller's CallContext first.
  */
-export class OrderService extends WorkerEntrypoint<Env> {
+export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure {
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
 	}
@@ -55,7 +61,20 @@ export class OrderService extends WorkerEntrypoint<Env> {
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			return released(await book().create(span, principal.userId, items, idempotency));
+			const created = released(await book().create(span, principal.userId, items, idempotency));
+			if (created.ok) return created;
+			// The user was deleted after the check: as unknown as any other.
+			return fail(created.error === "erased" ? "invalid_user" : created.error);
+		});
+	}
+
+	/**
+	 * The deletion cascade (the user worker's consumer of user.deleted):
+	 * erases the user's OrderBook for good. No user check: the user is gone.
+	 */
+	async eraseOrders(call: CallContext, userId: number): Promise<void> {
+		return loggedCall(this.telemetry, "eraseOrders", call, async (span) => {
+			released(await this.env.ORDER_BOOK.getByName(String(userId)).erase(span));
 		});
 	}
 

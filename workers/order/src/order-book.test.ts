@@ -205,3 +205,29 @@ describe("OrderBook's outbox", () => {
 		});
 	});
 });
+
+describe("OrderBook.erase", () => {
+	describe("happy", () => {
+		it("leaves no order, Idempotency-Key or unsent event, and stays erased after a restart", async () => {
+			const book = env.ORDER_BOOK.getByName("90");
+			const { order } = unwrap(await book.create(call, 90, items("gone"), key("k-90")));
+			await book.erase(call);
+			await book.erase(call);
+			expect(await book.get(call, order.id)).toBeNull();
+			expect(unwrap(await book.list(call, { limit: 10 })).orders).toEqual([]);
+			expect(await outboxOf("90")).toEqual([]);
+			const keys = await runInDurableObject(book, (_book, state) =>
+				state.storage.sql.exec("SELECT * FROM idempotency_keys").toArray(),
+			);
+			expect(keys).toEqual([]);
+
+			await evictDurableObject(book);
+			const again = env.ORDER_BOOK.getByName("90");
+			expect(await again.create(call, 90, items("late"), key("k-90"))).toEqual({
+				ok: false,
+				error: "erased",
+			});
+			expect(unwrap(await again.list(call, { limit: 10 })).orders).toEqual([]);
+		});
+	});
+});

@@ -11,9 +11,11 @@ import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
 	cancelOrder,
+	eraseBook,
 	findIdempotentResponse,
 	findOrder,
 	insertOrder,
+	isErased,
 	listOrders,
 	type OrdersDb,
 	rememberIdempotentResponse,
@@ -48,6 +50,8 @@ export class OrderBook extends DurableObject<Env> {
 	private failedSends = 0;
 	/** An alarm is set and has not started yet: orders placed meanwhile go out with it. */
 	private sendScheduled = false;
+	/** The user is deleted: kept in memory, as the order path asks on every create. */
+	private erased = false;
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -56,18 +60,33 @@ export class OrderBook extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.db = drizzle(ctx.storage, { schema });
-		ctx.blockConcurrencyWhile(async () => migrate(this.db, migrations));
+		ctx.blockConcurrencyWhile(async () => {
+			await migrate(this.db, migrations);
+			this.erased = isErased(this.db);
+		});
 	}
 
+	/**
+	 * Refused once the user is deleted: the order worker checked the user
+	 * before this call, but a deletion may have come in between.
+	 */
 	create(
 		call: CallContext,
 		userId: number,
 		items: OrderItem[],
 		idempotency?: Idempotency,
-	): Result<CreatedOrder, "idempotency_key_reused"> {
+	): Result<CreatedOrder, "idempotency_key_reused" | "erased"> {
 		return loggedSync(this.telemetry, "OrderBook.create", call, (span) =>
-			this.place(span, userId, items, idempotency),
+			this.erased ? fail("erased") : this.place(span, userId, items, idempotency),
 		);
+	}
+
+	/** The user is deleted: everything here goes, and nothing comes again (see eraseBook). */
+	erase(call: CallContext): void {
+		loggedSync(this.telemetry, "OrderBook.erase", call, () => {
+			this.ctx.storage.transactionSync(() => eraseBook(this.db, new Date()));
+			this.erased = true;
+		});
 	}
 
 	private place(

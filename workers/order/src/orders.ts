@@ -121,3 +121,19 @@ export function rememberIdempotentResponse(
 		createdAt,
 	);
 }
+
+/** Whether the book's user was deleted (eraseBook). */
+export function isErased(db: OrdersDb): boolean {
+	return db.$client.sql.exec("SELECT 1 FROM erased").toArray().length > 0;
+}
+
+/**
+ * Deletes every order, remembered Idempotency-Key and unsent event, and
+ * marks the book erased, in the caller's transaction. Repeating it changes
+ * nothing.
+ */
+export function eraseBook(db: OrdersDb, now: Date): void {
+	const { sql } = db.$client;
+	for (const table of ["orders", "idempotency_keys", "outbox"]) sql.exec(`DELETE FROM ${table}`);
+	sql.exec("INSERT OR IGNORE INTO erased (id, erased_at) VALUES (1, ?)", now.getTime());
+}

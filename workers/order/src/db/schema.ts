@@ -31,3 +31,11 @@ export const idempotencyKeys = sqliteTable(
 // order.created events, written in the same transaction as their order and
 // sent to the tasks queue by the object's alarm (see outbox.ts).
 export const outbox = outboxTable<OrderCreated>();
+
+// One row once the user is deleted (OrderBook.erase): the book then holds
+// nothing and takes no order, so a create that raced the deletion cannot
+// leave one behind.
+export const erased = sqliteTable("erased", {
+	id: integer("id").primaryKey(),
+	erasedAt: integer("erased_at", { mode: "timestamp_ms" }).notNull(),
+});
