@@ -42,6 +42,17 @@ const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
 // lines and the internal workers' are checked, and a leak fails the run.
 const leaks = new LogLeaks([process.env.JWT_SECRET, ...secretsOfTests(import.meta.dirname)]);
 
+// The order worker as the user worker's deletion cascade sees it where the
+// real one is not in the run: a recording stub (test/order-stub.js). In the
+// order worker's own run it stands in for the binding back to the runner.
+const orderStub = {
+	name: "order-service",
+	modules: [
+		{ type: "ESModule" as const, path: path.join(import.meta.dirname, "test/order-stub.js") },
+	],
+	compatibilityDate: "2026-10-01",
+};
+
 export default defineConfig({
 	test: {
 		globalSetup: ["./test/build-workers.ts"],
@@ -112,6 +123,7 @@ export default defineConfig({
 								tasks: { maxBatchTimeout: 0.05 },
 								"tasks-dlq": { maxBatchTimeout: 0.05 },
 							},
+							workers: [orderStub],
 						},
 					}),
 				],
@@ -125,7 +137,7 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest(() => ({
 						wrangler: { configPath: "./workers/order/wrangler.toml" },
-						miniflare: { workers: [builtWorker("user")] },
+						miniflare: { workers: [builtWorker("user"), orderStub] },
 					})),
 				],
 				// The shared contracts' own tests run here: they need no bindings.

@@ -286,9 +286,8 @@ export async function serve() {
 					.prepare(
 						`WITH RECURSIVE n(i) AS (
 							SELECT (SELECT MAX(id) FROM users) + 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-						INSERT INTO users (username, username_key, password_hash, created_at, token_key)
-						SELECT 'bench_' || i, 'bench_' || i, (SELECT password_hash FROM users WHERE id = 1), ?2,
-							lower(hex(randomblob(16)))
+						INSERT INTO users (username, username_key, password_hash, created_at)
+						SELECT 'bench_' || i, 'bench_' || i, (SELECT password_hash FROM users WHERE id = 1), ?2
 						FROM n WHERE i <= ?1`,
 					)
 					.bind(total, Date.now())

@@ -58,7 +58,7 @@ export const WORK = {
 	),
 	primaryStatementsPerLogin: input(
 		1,
-		"workers/user/src/index.ts verifyCredentials: reads the primary",
+		"workers/user/src/index.ts logIn: reads the primary (its session goes to the user's Account object)",
 	),
 	primaryStatementsPerEvent: input(
 		4,

@@ -2,8 +2,8 @@ import * as z from "zod/mini";
 
 /**
  * The events that cross the `tasks` queue, produced by the user worker
- * (`user.registered`) and the order worker (`order.created`) and consumed by
- * the user worker. zod/mini, so the consumer that parses them bundles only
+ * (`user.registered`, `user.deleted`) and the order worker (`order.created`)
+ * and consumed by the user worker. zod/mini, so the consumer that parses them bundles only
  * what it uses; producers need the types alone.
  *
  * Every event names the request that caused it (its id and W3C trace
@@ -21,8 +21,11 @@ const userId = z.int().check(z.positive());
 export const TaskEventSchema = z.discriminatedUnion("type", [
 	z.object({ type: z.literal("user.registered"), userId, ...cause }),
 	z.object({ type: z.literal("order.created"), userId, orderId: z.uuid(), ...cause }),
+	// The account is gone from D1; the consumer erases what other stores hold of it.
+	z.object({ type: z.literal("user.deleted"), userId, ...cause }),
 ]);
 
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 export type UserRegistered = Extract<TaskEvent, { type: "user.registered" }>;
 export type OrderCreated = Extract<TaskEvent, { type: "order.created" }>;
+export type UserDeleted = Extract<TaskEvent, { type: "user.deleted" }>;

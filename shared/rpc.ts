@@ -14,15 +14,16 @@ export interface CallContext {
 }
 
 /**
- * The user an RPC call acts for. From API v1: the user id and the token key
- * of a verified access token, which the user worker checks against the
- * user's current key, so a token outlives neither its account nor a change
- * of key. From the tutorial's routes, which have no tokens: the user id as
- * given (`tokenKey: null`), checked only to exist.
+ * The user an RPC call acts for. From API v1: the user id and the session of
+ * a verified access token; the user worker checks that the session is still
+ * live (not logged out, not ended by a password change or deletion), so a
+ * token outlives neither its session nor its account. From the tutorial's
+ * routes, which have no tokens: the user id as given (`sessionId: null`),
+ * checked only to exist.
  */
 export interface Principal {
 	userId: number;
-	tokenKey: string | null;
+	sessionId: string | null;
 }
 
 /**

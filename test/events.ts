@@ -1,4 +1,4 @@
-import type { OrderCreated, UserRegistered } from "../shared/events";
+import type { OrderCreated, UserDeleted, UserRegistered } from "../shared/events";
 import { testCall } from "./call-context";
 
 /** What every event carries about its cause: a fresh id, now, and the test's caller. */
@@ -20,5 +20,12 @@ export const orderCreated = (userId: number): OrderCreated => ({
 	type: "order.created",
 	userId,
 	orderId: crypto.randomUUID(),
+	...cause(),
+});
+
+/** A user.deleted event, as the user worker's outbox holds it. */
+export const userDeleted = (userId: number): UserDeleted => ({
+	type: "user.deleted",
+	userId,
 	...cause(),
 });

@@ -21,7 +21,7 @@ const SHAPES: [string, RegExp][] = [
 	["a JWT", /eyJ[\w-]*\.[\w-]+\.[\w-]*/],
 	[
 		"a secret's field",
-		/"(?:password|passwordHash|password_hash|tkey|tokenKey|token_key|accessToken|JWT_SECRET|JWT_PREVIOUS_SECRET)"\s*:/i,
+		/"(?:password|passwordHash|password_hash|currentPassword|newPassword|tkey|tokenKey|token_key|accessToken|refreshToken|refreshHash|refresh_hash|JWT_SECRET|JWT_PREVIOUS_SECRET)"\s*:/i,
 	],
 ];
 

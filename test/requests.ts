@@ -82,6 +82,14 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 export const PASSWORD = "correct horse battery";
 
+/** What a login, a refresh and a password change answer with. */
+export interface TokenPair {
+	accessToken: string;
+	refreshToken: string;
+	expiresIn: number;
+	refreshExpiresIn: number;
+}
+
 /** Registers a fresh user through API v1 and logs in. */
 export async function signUp(username = uniqueName()) {
 	const created = await postJson("/api/v1/users", { username, password: PASSWORD });
@@ -89,8 +97,8 @@ export async function signUp(username = uniqueName()) {
 		throw new Error(`register: ${created.status} ${await created.text()}`);
 	const user = (await created.json()) as { id: number; username: string };
 	const login = await postJson("/api/v1/auth/login", { username, password: PASSWORD });
-	const { accessToken } = (await login.json()) as { accessToken: string };
-	return { user, token: accessToken, headers: bearer(accessToken) };
+	const { accessToken, refreshToken } = (await login.json()) as TokenPair;
+	return { user, token: accessToken, refreshToken, headers: bearer(accessToken) };
 }
 
 /** Asserts the shape every error shares and returns the body. */

@@ -14,9 +14,9 @@ export function partsOf(token: string) {
 	return { header: decode(header), payload: decode(payload) };
 }
 
-/** The claims the gateway issues for a user and token key, at `iat`. */
-export function claimsFor(userId: number, tokenKey: string, iat = nowSeconds()) {
-	return { sub: String(userId), iat, exp: iat + 900, iss: "gateway", aud: "api", tkey: tokenKey };
+/** The claims the gateway issues for a user and session, at `iat`. */
+export function claimsFor(userId: number, sessionId: string, iat = nowSeconds()) {
+	return { sub: String(userId), sid: sessionId, iat, exp: iat + 900, iss: "gateway", aud: "api" };
 }
 
 /** A token with any claims, signed with HMAC the way the gateway signs (a `kid` naming the secret). */

@@ -533,7 +533,7 @@ async function storedOrders() {
 				released(
 					await env.ORDER_SERVICE.listOrders(
 						testCall(),
-						{ userId: id, tokenKey: null },
+						{ userId: id, sessionId: null },
 						{ limit: 100, ...(cursor ? { cursor } : {}) },
 					),
 				),

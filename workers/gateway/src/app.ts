@@ -32,7 +32,7 @@ function allowedOrigins(setting: string): string[] {
 const corsForBrowsers = cors({
 	origin: (origin, c: Context<AppEnv>) =>
 		allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null,
-	allowMethods: ["GET", "POST"],
+	allowMethods: ["GET", "POST", "PUT", "DELETE"],
 	allowHeaders: [
 		"Authorization",
 		"Content-Type",

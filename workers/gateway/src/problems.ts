@@ -10,7 +10,12 @@ import type { RequestIdVariables } from "hono/request-id";
 export const PROBLEMS = {
 	validation_failed: { status: 400, title: "Invalid request" },
 	malformed_request: { status: 400, title: "Malformed request" },
+	// 401s, told apart by their type; the access-token ones as RFC 6750 says.
 	unauthorized: { status: 401, title: "Unauthorized" },
+	invalid_token: { status: 401, title: "Invalid access token" },
+	token_expired: { status: 401, title: "Access token expired" },
+	invalid_credentials: { status: 401, title: "Invalid credentials" },
+	invalid_refresh_token: { status: 401, title: "Invalid refresh token" },
 	not_found: { status: 404, title: "Not found" },
 	conflict: { status: 409, title: "Conflict" },
 	payload_too_large: { status: 413, title: "Payload too large" },
@@ -56,6 +61,19 @@ const PROBLEM_CONTENT_TYPE = "application/problem+json";
 /** Seconds a client should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/**
+ * The challenge of each 401 (RFC 6750, section 3): a token that was sent and
+ * failed says `invalid_token`; no token, or a failed login, says only
+ * that Bearer tokens are what this API takes.
+ */
+const CHALLENGE: Partial<Record<ProblemCode, string>> = {
+	invalid_token:
+		'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
+	token_expired:
+		'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+};
+const BEARER_CHALLENGE = 'Bearer realm="api"';
+
 /** The problem document for `error`, with `Retry-After` and `WWW-Authenticate` where they apply. */
 export function problem<E extends { Variables: RequestIdVariables }>(
 	c: Context<E>,
@@ -73,7 +91,7 @@ export function problem<E extends { Variables: RequestIdVariables }>(
 	const headers: Record<string, string> = { "Content-Type": PROBLEM_CONTENT_TYPE };
 	const retryAfter = error.extra.retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : null);
 	if (retryAfter !== null) headers["Retry-After"] = String(retryAfter);
-	if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="api"';
+	if (status === 401) headers["WWW-Authenticate"] = CHALLENGE[error.code] ?? BEARER_CHALLENGE;
 	return c.body(JSON.stringify(body), status, headers);
 }
 

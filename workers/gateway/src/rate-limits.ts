@@ -44,6 +44,21 @@ export function limitLogin(c: LimitContext, username: string): Promise<void> {
 	);
 }
 
+/**
+ * Password checks of a signed-in user (a password change, a deletion) per
+ * client IP and account, on the login limiter: a stolen access token buys
+ * no more guesses than a login does. `#` never occurs in a folded
+ * username, so these keys never meet a login's.
+ */
+export function limitPasswordCheck(c: LimitContext, userId: number): Promise<void> {
+	return enforce(
+		c.env.LOGIN_LIMITER,
+		`${clientIp(c)}:#${userId}`,
+		"password attempts for this account",
+		60,
+	);
+}
+
 /** Registrations per client IP, through API v1 and the tutorial's /register alike. */
 export function limitRegistration(c: LimitContext): Promise<void> {
 	return enforce(c.env.REGISTRATION_LIMITER, clientIp(c), "registrations from this address", 60);

@@ -11,18 +11,33 @@ afterEach(() => {
 	vi.restoreAllMocks();
 });
 
-describe("UserService.verifyCredentials", () => {
+/** Registers and logs in: the user and the principal of their new session. */
+async function loggedIn(username: string) {
+	const created = await service().createUser(call, { username, password: "pass1234" });
+	const started = await service().logIn(call, username, "pass1234");
+	if (!created.ok || !started.ok) throw new Error("setup failed");
+	const { user } = created.value;
+	return { user, principal: { userId: user.id, sessionId: started.value.session.sessionId } };
+}
+
+describe("UserService.logIn", () => {
 	describe("happy", () => {
-		it("returns the user and their token key for the right password, the name in any case", async () => {
+		it("starts a session for the right password, the name in any case", async () => {
 			const created = await service().createUser(call, { username: "Alice", password: "pass1234" });
-			const verified = await service().verifyCredentials(call, "alice", "pass1234");
-			expect(verified).toEqual({
+			const started = await service().logIn(call, "alice", "pass1234");
+			expect(started).toEqual({
 				ok: true,
 				value: {
 					user: created.ok && created.value.user,
-					tokenKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+					session: {
+						sessionId: expect.stringMatching(/^[0-9a-f]{32}$/),
+						refreshToken: expect.stringMatching(/^[1-9]\d*\.[A-Za-z0-9_-]{43}$/),
+						refreshExpiresAt: expect.any(Number),
+					},
 				},
 			});
+			const days = started.ok && (started.value.session.refreshExpiresAt - Date.now()) / 86_400_000;
+			expect(days).toBeCloseTo(30, 1);
 		});
 	});
 
@@ -31,10 +46,10 @@ describe("UserService.verifyCredentials", () => {
 			await service().createUser(call, { username: "bob", password: "pass1234" });
 			const derive = vi.spyOn(crypto.subtle, "deriveBits");
 
-			const wrong = await service().verifyCredentials(call, "bob", "wrong-password");
+			const wrong = await service().logIn(call, "bob", "wrong-password");
 			const wrongWork = derive.mock.calls.map(([params]) => params);
 			derive.mockClear();
-			const unknown = await service().verifyCredentials(call, "nobody", "wrong-password");
+			const unknown = await service().logIn(call, "nobody", "wrong-password");
 			const unknownWork = derive.mock.calls.map(([params]) => params);
 
 			expect(wrong).toEqual({ ok: false, error: "invalid_credentials" });
@@ -52,11 +67,14 @@ describe("UserService logging", () => {
 		it("logs one line per call under the caller's ids, never a password or hash", async () => {
 			const log = vi.spyOn(console, "log").mockImplementation(() => {});
 			await service().createUser(call, { username: "carol", password: "secret-pass-1" });
-			await service().verifyCredentials(call, "carol", "secret-pass-1");
-			await service().verifyCredentials(call, "carol", "wrong-pass-2");
+			await service().logIn(call, "carol", "secret-pass-1");
+			await service().logIn(call, "carol", "wrong-pass-2");
 
 			const lines = log.mock.calls.map(([line]) => String(line));
-			const calls = lines.map((line) => JSON.parse(line)).filter((line) => "rpc" in line);
+			// The worker's own calls; its Account object's log beside them.
+			const calls = lines
+				.map((line) => JSON.parse(line))
+				.filter((line) => "rpc" in line && !line.rpc.startsWith("Account."));
 			expect(calls).toEqual([
 				expect.objectContaining({
 					service: "user",
@@ -67,8 +85,8 @@ describe("UserService logging", () => {
 					rpc: "createUser",
 					status: "ok",
 				}),
-				expect.objectContaining({ rpc: "verifyCredentials", status: "ok" }),
-				expect.objectContaining({ rpc: "verifyCredentials", status: "invalid_credentials" }),
+				expect.objectContaining({ rpc: "logIn", status: "ok" }),
+				expect.objectContaining({ rpc: "logIn", status: "invalid_credentials" }),
 			]);
 			for (const line of lines) {
 				expect(line).not.toMatch(/secret-pass-1|wrong-pass-2|pbkdf2/);
@@ -79,30 +97,36 @@ describe("UserService logging", () => {
 
 describe("UserService.getUser and isValidUser", () => {
 	describe("happy", () => {
-		it("accept a principal with the user's token key, and the tutorial's id-only principal", async () => {
-			const created = await service().createUser(call, { username: "dora", password: "pass1234" });
-			const verified = await service().verifyCredentials(call, "dora", "pass1234");
-			if (!created.ok || !verified.ok) throw new Error("setup failed");
-			const userId = created.value.user.id;
-			const principal = { userId, tokenKey: verified.value.tokenKey };
-			expect(await service().getUser(call, principal)).toEqual(created.value.user);
+		it("accept a principal with a live session of the user, and the tutorial's id-only principal", async () => {
+			const { user, principal } = await loggedIn("dora");
+			expect(await service().getUser(call, principal)).toEqual(user);
 			expect(await service().isValidUser(call, principal)).toBe(true);
-			expect(await service().isValidUser(call, { userId, tokenKey: null })).toBe(true);
+			expect(await service().isValidUser(call, { userId: user.id, sessionId: null })).toBe(true);
 		});
 	});
 
 	describe("security", () => {
-		it("refuse a token key that is not the user's, and a user that does not exist", async () => {
-			const created = await service().createUser(call, { username: "ed", password: "pass1234" });
-			if (!created.ok) throw new Error("setup failed");
-			const forged = { userId: created.value.user.id, tokenKey: "0".repeat(32) };
-			expect(await service().getUser(call, forged)).toBeNull();
-			expect(await service().isValidUser(call, forged)).toBe(false);
-			expect(await service().isValidUser(call, { userId: 99_999, tokenKey: null })).toBe(false);
-			expect(await service().listNotifications(call, forged, { limit: 10 })).toEqual({
-				ok: false,
-				error: "invalid_user",
-			});
+		it("refuse a session that is not the user's, an ended one, and a user that does not exist", async () => {
+			const { user, principal } = await loggedIn("ed");
+			const other = await loggedIn("ed2");
+			const refused = [
+				{ userId: user.id, sessionId: "0".repeat(32) },
+				{ userId: user.id, sessionId: other.principal.sessionId },
+				{ userId: 99_999, sessionId: principal.sessionId },
+			];
+			for (const forged of refused) {
+				expect(await service().getUser(call, forged)).toBeNull();
+				expect(await service().isValidUser(call, forged)).toBe(false);
+				expect(await service().listNotifications(call, forged, { limit: 10 })).toEqual({
+					ok: false,
+					error: "invalid_user",
+				});
+			}
+			expect(await service().isValidUser(call, { userId: 99_999, sessionId: null })).toBe(false);
+
+			expect(await service().endAllSessions(call, principal)).toEqual({ ok: true, value: null });
+			expect(await service().getUser(call, principal)).toBeNull();
+			expect(await service().isValidUser(call, principal)).toBe(false);
 		});
 	});
 });
@@ -121,11 +145,14 @@ describe("UserService over D1 read replication", () => {
 			const { bookmark } = created.value;
 			expect(bookmark).toEqual(expect.any(String));
 			const withBookmark = { ...call, bookmark: bookmark ?? "" };
-			const verified = await service().verifyCredentials(withBookmark, "fay", "pass1234");
-			if (!verified.ok) throw new Error("login failed");
+			const started = await service().logIn(withBookmark, "fay", "pass1234");
+			if (!started.ok) throw new Error("login failed");
 
 			const opened = sessionsOpened();
-			const principal = { userId: created.value.user.id, tokenKey: verified.value.tokenKey };
+			const principal = {
+				userId: created.value.user.id,
+				sessionId: started.value.session.sessionId,
+			};
 			expect(await service().getUser(withBookmark, principal)).toEqual(created.value.user);
 			expect(opened()).toEqual([bookmark]);
 		});
@@ -134,8 +161,8 @@ describe("UserService over D1 read replication", () => {
 			const created = await service().createUser(call, { username: "gus", password: "pass1234" });
 			if (!created.ok) throw new Error("setup failed");
 			const opened = sessionsOpened();
-			await service().isValidUser(call, { userId: created.value.user.id, tokenKey: null });
-			await service().verifyCredentials(call, "gus", "pass1234");
+			await service().isValidUser(call, { userId: created.value.user.id, sessionId: null });
+			await service().logIn(call, "gus", "pass1234");
 			expect(opened()).toEqual(["first-unconstrained", "first-primary"]);
 		});
 	});
@@ -143,7 +170,7 @@ describe("UserService over D1 read replication", () => {
 	describe("errors", () => {
 		it("asks the primary before it tells a caller without a bookmark that a user does not exist", async () => {
 			const opened = sessionsOpened();
-			expect(await service().isValidUser(call, { userId: 424_242, tokenKey: null })).toBe(false);
+			expect(await service().isValidUser(call, { userId: 424_242, sessionId: null })).toBe(false);
 			expect(opened()).toEqual(["first-unconstrained", "first-primary"]);
 		});
 	});

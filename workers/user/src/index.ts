@@ -1,20 +1,50 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { UserRegistered } from "../../../shared/events";
+import type { UserDeleted, UserRegistered } from "../../../shared/events";
 import { eventFields, loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { NotificationPage } from "../../../shared/notifications";
+import type { OrderErasure } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
+import {
+	type CallContext,
+	fail,
+	ok,
+	type Principal,
+	type Result,
+	released,
+} from "../../../shared/rpc";
+import type { IssuedSession, Session } from "../../../shared/sessions";
 import type { NewUser, User } from "../../../shared/users";
+import type { Account } from "./account";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { listNotifications } from "./notifications";
 import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
+import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
+import type { StartedSession } from "./sessions";
 import { consumeTasks } from "./tasks";
-import { findCredentials, findPrincipalUser, insertUser, principalExists, usersDb } from "./users";
+import {
+	deleteUser,
+	findCredentials,
+	findPasswordHash,
+	findUserById,
+	insertUser,
+	replacePasswordHash,
+	userExists,
+	usersDb,
+} from "./users";
+
+export { Account } from "./account";
 
 const SERVICE = "user";
+
+/** The refresh token a client gets back for a session that started or rotated. */
+const issued = (session: StartedSession, refreshToken: string): IssuedSession => ({
+	sessionId: session.id,
+	refreshToken,
+	refreshExpiresAt: session.expiresAt,
+});
 
 /**
  * The user service's RPC interface, bound by the gateway and the order worker.
@@ -54,38 +84,172 @@ export class UserService extends WorkerEntrypoint<Env> {
 	}
 
 	/**
-	 * The user with this username and password, and the key their access
-	 * tokens carry. Unknown user and wrong password take the same work and
-	 * give the same answer.
+	 * Starts a session for the user with this username and password. Unknown
+	 * user and wrong password take the same work and give the same answer.
 	 */
-	async verifyCredentials(
+	async logIn(
 		call: CallContext,
 		username: string,
 		password: string,
-	): Promise<Result<{ user: User; tokenKey: string }, "invalid_credentials">> {
-		return loggedCall(this.telemetry, "verifyCredentials", call, async () => {
+	): Promise<Result<{ user: User; session: IssuedSession }, "invalid_credentials">> {
+		return loggedCall(this.telemetry, "logIn", call, async (span) => {
 			// Never stale: a login right after registration must find the user.
 			const latest = usersDb(this.env.DB.withSession(call.bookmark ?? "first-primary"));
 			const found = await findCredentials(latest, username);
 			const valid = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
-			// Every user has a token key (set on insert, filled in by its migration).
-			return found?.tokenKey && valid
-				? ok({ user: found.user, tokenKey: found.tokenKey })
+			if (!found || !valid) return fail("invalid_credentials");
+			const refresh = await newRefreshToken(found.user.id);
+			// Null when a deletion closed the account since the read above.
+			const started = released(await this.account(found.user.id).start(span, refresh.hash));
+			return started
+				? ok({ user: found.user, session: issued(started, refresh.token) })
 				: fail("invalid_credentials");
 		});
 	}
 
-	/** The principal's user, or null if it may not act as them (see findPrincipalUser). */
-	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
-		return loggedCall(this.telemetry, "getUser", call, () =>
-			this.readOrPrimary(call, (session) => findPrincipalUser(usersDb(session), principal)),
-		);
+	/**
+	 * Swaps a refresh token for the next one (rotation). No password hash and
+	 * no D1: one call to the user's Account object.
+	 */
+	async refresh(
+		call: CallContext,
+		refreshToken: string,
+	): Promise<
+		Result<
+			{ userId: number; session: IssuedSession },
+			"invalid_refresh_token" | "refresh_token_reused"
+		>
+	> {
+		return loggedCall(this.telemetry, "refresh", call, async (span) => {
+			const userId = refreshTokenUser(refreshToken);
+			if (userId === null) return fail("invalid_refresh_token");
+			const [presented, next] = await Promise.all([
+				hashRefreshToken(refreshToken),
+				newRefreshToken(userId),
+			]);
+			const rotation = released(await this.account(userId).rotate(span, presented, next.hash));
+			if (!rotation.ok)
+				return fail(rotation.reused ? "refresh_token_reused" : "invalid_refresh_token");
+			return ok({ userId, session: issued(rotation.session, next.token) });
+		});
 	}
 
-	/** Whether the principal may act as its user: what the order worker asks before it touches orders. */
+	/** Ends the session a refresh token belongs to; a token of no live session changes nothing. */
+	async logOut(call: CallContext, refreshToken: string): Promise<void> {
+		return loggedCall(this.telemetry, "logOut", call, async (span) => {
+			const userId = refreshTokenUser(refreshToken);
+			if (userId === null) return;
+			released(await this.account(userId).endOf(span, await hashRefreshToken(refreshToken)));
+		});
+	}
+
+	async listSessions(
+		call: CallContext,
+		principal: Principal,
+	): Promise<Result<Session[], "invalid_session">> {
+		return loggedCall(this.telemetry, "listSessions", call, async (span) => {
+			if (principal.sessionId === null) return fail("invalid_session");
+			const sessions = released(
+				await this.account(principal.userId).list(span, principal.sessionId),
+			);
+			return sessions ? ok(sessions) : fail("invalid_session");
+		});
+	}
+
+	async endSession(
+		call: CallContext,
+		principal: Principal,
+		sessionId: string,
+	): Promise<Result<null, "invalid_session" | "not_found">> {
+		return loggedCall(this.telemetry, "endSession", call, async (span) => {
+			if (principal.sessionId === null) return fail("invalid_session");
+			const account = this.account(principal.userId);
+			const ended = released(await account.end(span, principal.sessionId, sessionId));
+			return ended === "ended" ? ok(null) : fail(ended);
+		});
+	}
+
+	/** Ends every session of the principal's user: every access token they hold stops working. */
+	async endAllSessions(
+		call: CallContext,
+		principal: Principal,
+	): Promise<Result<null, "invalid_session">> {
+		return loggedCall(this.telemetry, "endAllSessions", call, async (span) => {
+			if (principal.sessionId === null) return fail("invalid_session");
+			const ended = released(
+				await this.account(principal.userId).endAll(span, principal.sessionId),
+			);
+			return ended ? ok(null) : fail("invalid_session");
+		});
+	}
+
+	/**
+	 * Changes the password once the current one is given; every session ends
+	 * and a new one starts for the caller.
+	 */
+	async changePassword(
+		call: CallContext,
+		principal: Principal,
+		currentPassword: string,
+		newPassword: string,
+	): Promise<Result<{ session: IssuedSession }, "invalid_session" | "invalid_credentials">> {
+		return loggedCall(this.telemetry, "changePassword", call, async (span) => {
+			const checked = await this.checkPassword(span, principal, currentPassword);
+			if (!checked.ok) return checked;
+			const { db, hash } = checked.value;
+			const next = await hashPassword(newPassword);
+			// Another change won the race: this one's current password is no longer current.
+			if (!(await replacePasswordHash(db, principal.userId, hash, next))) {
+				return fail("invalid_credentials");
+			}
+			const refresh = await newRefreshToken(principal.userId);
+			const started = released(await this.account(principal.userId).restart(span, refresh.hash));
+			return started ? ok({ session: issued(started, refresh.token) }) : fail("invalid_session");
+		});
+	}
+
+	/**
+	 * Deletes the account once its password is given. D1's part (the user,
+	 * their notifications, and the user.deleted event) is one transaction;
+	 * the Account object closes before the answer, so no token or refresh of
+	 * the account works from then on; the event erases the rest (tasks.ts).
+	 */
+	async deleteAccount(
+		call: CallContext,
+		principal: Principal,
+		password: string,
+	): Promise<Result<null, "invalid_session" | "invalid_credentials">> {
+		return loggedCall(this.telemetry, "deleteAccount", call, async (span) => {
+			const checked = await this.checkPassword(span, principal, password);
+			if (!checked.ok) return checked;
+			const event = await deleteUser(checked.value.db, principal.userId, span);
+			// A concurrent deletion deleted it first.
+			if (!event) return fail("invalid_session");
+			released(await this.account(principal.userId).close(span));
+			this.ctx.waitUntil(this.publish(event));
+			return ok(null);
+		});
+	}
+
+	/** The principal's user, or null if it may not act as them (see isValidUser). */
+	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
+		return loggedCall(this.telemetry, "getUser", call, async (span) => {
+			const [valid, user] = await Promise.all([
+				this.principalValid(span, principal),
+				this.readOrPrimary(call, (session) => findUserById(usersDb(session), principal.userId)),
+			]);
+			return valid ? user : null;
+		});
+	}
+
+	/**
+	 * Whether the principal may act as its user: what the order worker asks
+	 * before it touches orders. A token's principal: its session is live (so
+	 * the account is not deleted). A tutorial principal: the user exists.
+	 */
 	async isValidUser(call: CallContext, principal: Principal): Promise<boolean> {
-		return loggedCall(this.telemetry, "isValidUser", call, () =>
-			this.readOrPrimary(call, (session) => principalExists(session, principal)),
+		return loggedCall(this.telemetry, "isValidUser", call, (span) =>
+			this.principalValid(span, principal),
 		);
 	}
 
@@ -94,11 +258,9 @@ export class UserService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 		page: PageRequest,
 	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
-		return loggedCall(this.telemetry, "listNotifications", call, async () => {
-			const session = this.readSession(call);
-			const valid = (s: D1DatabaseSession) => principalExists(s, principal);
-			if (!(await this.readOrPrimary(call, valid, session))) return fail("invalid_user");
-			return listNotifications(usersDb(session), principal.userId, page);
+		return loggedCall(this.telemetry, "listNotifications", call, async (span) => {
+			if (!(await this.principalValid(span, principal))) return fail("invalid_user");
+			return listNotifications(usersDb(this.readSession(call)), principal.userId, page);
 		});
 	}
 
@@ -108,6 +270,41 @@ export class UserService extends WorkerEntrypoint<Env> {
 			await this.env.DB.prepare("SELECT 1").first();
 			return true as const;
 		});
+	}
+
+	private account(userId: number): DurableObjectStub<Account> {
+		return this.env.ACCOUNT.getByName(String(userId));
+	}
+
+	private async principalValid(span: CallContext, principal: Principal): Promise<boolean> {
+		if (principal.sessionId === null) {
+			return this.readOrPrimary(span, (session) => userExists(session, principal.userId));
+		}
+		return released(await this.account(principal.userId).isLive(span, principal.sessionId));
+	}
+
+	/**
+	 * For a change that asks for the password again: the session is live and
+	 * the password right. Gives the primary's view of the user, which the
+	 * change then writes to, and the hash it checked.
+	 */
+	private async checkPassword(
+		span: CallContext,
+		principal: Principal,
+		password: string,
+	): Promise<
+		Result<
+			{ db: ReturnType<typeof usersDb>; hash: string },
+			"invalid_session" | "invalid_credentials"
+		>
+	> {
+		if (!(await this.principalValid(span, principal)) || principal.sessionId === null) {
+			return fail("invalid_session");
+		}
+		const db = usersDb(this.env.DB.withSession("first-primary"));
+		const hash = await findPasswordHash(db, principal.userId);
+		const valid = await verifyPassword(password, hash ?? DECOY_HASH);
+		return hash !== null && valid ? ok({ db, hash }) : fail("invalid_credentials");
 	}
 
 	/**
@@ -123,21 +320,19 @@ export class UserService extends WorkerEntrypoint<Env> {
 	 * or false. A replica may not have
 	 * a user registered a moment ago, so a miss without a bookmark is asked of
 	 * the primary before it counts: replicas speed up the common case and never
-	 * turn a real user away. A caller that reads more passes its session, so
-	 * its reads see the same replica.
+	 * turn a real user away.
 	 */
 	private async readOrPrimary<T>(
 		call: CallContext,
 		read: (session: D1DatabaseSession) => Promise<T>,
-		session = this.readSession(call),
 	): Promise<T> {
-		const found = await read(session);
+		const found = await read(this.readSession(call));
 		if (found || call.bookmark) return found;
 		return read(this.env.DB.withSession("first-primary"));
 	}
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
-	private async publish(event: UserRegistered): Promise<void> {
+	private async publish(event: UserRegistered | UserDeleted): Promise<void> {
 		const line = { service: SERVICE, ...eventFields(event), send: event.type };
 		try {
 			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event]);
@@ -160,6 +355,9 @@ export default {
 			sender: logEmailSender,
 			deadLetters: env.DEAD_LETTERS,
 			metrics: env.METRICS,
+			accounts: env.ACCOUNT,
+			// Typed through the contract it implements (see OrderErasure).
+			orders: env.ORDER_SERVICE as Service<OrderErasure & Rpc.WorkerEntrypointBranded>,
 		});
 	},
 

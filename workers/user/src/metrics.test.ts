@@ -14,7 +14,7 @@ describe("the user worker's metrics", () => {
 			const metrics = spyMetrics();
 			const bindings = { ...env, METRICS: metrics.dataset };
 			await service(bindings).createUser(testCall(), { username: "mia", password: "pass1234" });
-			await service(bindings).verifyCredentials(testCall(), "mia", "wrong-pass");
+			await service(bindings).logIn(testCall(), "mia", "wrong-pass");
 			expect(metrics.points()).toEqual([
 				{
 					indexes: ["user:createUser"],
@@ -22,8 +22,8 @@ describe("the user worker's metrics", () => {
 					doubles: [expect.any(Number)],
 				},
 				{
-					indexes: ["user:verifyCredentials"],
-					blobs: ["user", "verifyCredentials", "rpc", "rejected", ""],
+					indexes: ["user:logIn"],
+					blobs: ["user", "logIn", "rpc", "rejected", ""],
 					doubles: [expect.any(Number)],
 				},
 			]);
@@ -52,9 +52,7 @@ describe("the user worker's metrics", () => {
 				password: "pass1234",
 			});
 			expect(created).toMatchObject({ ok: true, value: { user: { username: "nia" } } });
-			expect(
-				await service(bindings).verifyCredentials(testCall(), "nia", "pass1234"),
-			).toMatchObject({
+			expect(await service(bindings).logIn(testCall(), "nia", "pass1234")).toMatchObject({
 				ok: true,
 			});
 		});

@@ -1,20 +1,28 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { testCall } from "../../../test/call-context";
 import { orderCreated, userRegistered } from "../../../test/events";
 import { unwrap } from "../../../test/unwrap";
 import { listNotifications, recordNotification } from "./notifications";
-import { usersDb } from "./users";
+import { deleteUser, insertUser, usersDb } from "./users";
 
 const db = () => usersDb(env.DB);
+
+/** A stored user's id: notifications are recorded only for users who exist. */
+async function userNamed(username: string): Promise<number> {
+	const user = { username, passwordHash: "x", createdAt: new Date() };
+	return unwrap(await insertUser(db(), user, testCall())).user.id;
+}
 
 describe("recordNotification", () => {
 	describe("happy", () => {
 		it("records the notification an event calls for", async () => {
-			const welcome = userRegistered(1);
+			const userId = await userNamed("ann");
+			const welcome = userRegistered(userId);
 			const row = await recordNotification(db(), welcome, new Date("2026-03-04T05:06:07.000Z"));
 			expect(row).toMatchObject({
 				id: welcome.eventId,
-				userId: 1,
+				userId,
 				kind: "welcome",
 				orderId: null,
 				emailedAt: null,
@@ -24,12 +32,22 @@ describe("recordNotification", () => {
 
 	describe("errors", () => {
 		it("records an event delivered twice once, and returns the first record", async () => {
-			const confirmation = orderCreated(2);
+			const userId = await userNamed("ben");
+			const confirmation = orderCreated(userId);
 			const first = await recordNotification(db(), confirmation, new Date());
 			const again = await recordNotification(db(), confirmation, new Date(Date.now() + 1000));
 			expect(again).toEqual(first);
-			const page = unwrap(await listNotifications(db(), 2, { limit: 10 }));
+			const page = unwrap(await listNotifications(db(), userId, { limit: 10 }));
 			expect(page.notifications).toHaveLength(1);
+		});
+
+		it("records nothing for a user who is gone, or who never was", async () => {
+			const userId = await userNamed("cid");
+			await deleteUser(db(), userId, testCall());
+			expect(await recordNotification(db(), orderCreated(userId), new Date())).toBeNull();
+			expect(await recordNotification(db(), userRegistered(424_242), new Date())).toBeNull();
+			const page = unwrap(await listNotifications(db(), userId, { limit: 10 }));
+			expect(page.notifications).toEqual([]);
 		});
 	});
 });
@@ -37,12 +55,13 @@ describe("recordNotification", () => {
 describe("listNotifications", () => {
 	describe("happy", () => {
 		it("pages a user's notifications newest first until the end", async () => {
-			const welcome = userRegistered(3);
-			const [older, newest] = [orderCreated(3), orderCreated(3)];
+			const [userId, otherId] = [await userNamed("dee"), await userNamed("eve")];
+			const welcome = userRegistered(userId);
+			const [older, newest] = [orderCreated(userId), orderCreated(userId)];
 			for (const e of [welcome, older, newest]) await recordNotification(db(), e, new Date());
-			await recordNotification(db(), orderCreated(4), new Date());
+			await recordNotification(db(), orderCreated(otherId), new Date());
 
-			const first = unwrap(await listNotifications(db(), 3, { limit: 2 }));
+			const first = unwrap(await listNotifications(db(), userId, { limit: 2 }));
 			expect(first.notifications).toEqual([
 				{
 					id: newest.eventId,
@@ -53,7 +72,7 @@ describe("listNotifications", () => {
 				expect.objectContaining({ id: older.eventId }),
 			]);
 			const rest = unwrap(
-				await listNotifications(db(), 3, { limit: 2, cursor: first.nextCursor ?? "" }),
+				await listNotifications(db(), userId, { limit: 2, cursor: first.nextCursor ?? "" }),
 			);
 			expect(rest).toEqual({
 				notifications: [{ id: welcome.eventId, kind: "welcome", createdAt: expect.any(String) }],
@@ -76,9 +95,10 @@ describe("listNotifications", () => {
 
 	describe("security", () => {
 		it("never lists another user's notifications, whatever the cursor", async () => {
-			await recordNotification(db(), orderCreated(5), new Date());
+			const [userId, otherId] = [await userNamed("fay"), await userNamed("gil")];
+			await recordNotification(db(), orderCreated(userId), new Date());
 			const page = unwrap(
-				await listNotifications(db(), 6, { limit: 100, cursor: btoa("n:999999") }),
+				await listNotifications(db(), otherId, { limit: 100, cursor: btoa("n:999999") }),
 			);
 			expect(page.notifications).toEqual([]);
 		});

@@ -1,10 +1,10 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../../shared/cursor";
 import type { TaskEvent } from "../../../shared/events";
 import type { Notification, NotificationPage } from "../../../shared/notifications";
 import type { PageRequest } from "../../../shared/pagination";
 import { fail, ok, type Result } from "../../../shared/rpc";
-import { notifications } from "./db/schema";
+import { notifications, users } from "./db/schema";
 import type { UsersDb } from "./users";
 
 type NotificationRow = typeof notifications.$inferSelect;
@@ -12,10 +12,13 @@ type NotificationRow = typeof notifications.$inferSelect;
 // Names the list in its cursors, so a cursor of another list is refused.
 const CURSOR_LIST = "n";
 
+/** The events a user is notified of (a deletion leaves nobody to notify). */
+export type NotifyingEvent = Exclude<TaskEvent, { type: "user.deleted" }>;
+
 const KIND = {
 	"user.registered": "welcome",
 	"order.created": "order_confirmation",
-} as const satisfies Record<TaskEvent["type"], Notification["kind"]>;
+} as const satisfies Record<NotifyingEvent["type"], Notification["kind"]>;
 
 function toNotification(row: NotificationRow): Notification {
 	return {
@@ -28,28 +31,28 @@ function toNotification(row: NotificationRow): Notification {
 
 /**
  * The notification `event` calls for, written once: a redelivered event finds
- * the row its first delivery wrote, with whether its e-mail went out.
+ * the row its first delivery wrote, with whether its e-mail went out. Null
+ * when the user is gone: the insert checks in the same statement, so a
+ * deletion either comes after it (and deletes the row) or before it (and
+ * nothing is written).
  */
 export async function recordNotification(
 	db: UsersDb,
-	event: TaskEvent,
+	event: NotifyingEvent,
 	now: Date,
-): Promise<NotificationRow> {
+): Promise<NotificationRow | null> {
 	const [, [row]] = await db.batch([
 		db
 			.insert(notifications)
-			.values({
-				id: event.eventId,
-				userId: event.userId,
-				kind: KIND[event.type],
-				orderId: event.type === "order.created" ? event.orderId : null,
-				createdAt: now,
-			})
+			// Values in the table's column order; NULL lets SQLite number the row.
+			.select(
+				sql`SELECT NULL, ${event.eventId}, ${event.userId}, ${KIND[event.type]}, ${event.type === "order.created" ? event.orderId : null}, ${now.getTime()}, NULL
+					WHERE EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${event.userId})`,
+			)
 			.onConflictDoNothing({ target: notifications.id }),
 		db.select().from(notifications).where(eq(notifications.id, event.eventId)),
 	]);
-	if (!row) throw new Error(`notification ${event.eventId} was not stored`);
-	return row;
+	return row ?? null;
 }
 
 export async function markEmailed(db: UsersDb, id: string, now: Date): Promise<void> {

@@ -1,9 +1,12 @@
-import { type TaskEvent, TaskEventSchema } from "../../../shared/events";
+import { type TaskEvent, TaskEventSchema, type UserDeleted } from "../../../shared/events";
 import { eventFields, logLine, safeErrorMessage } from "../../../shared/log";
 import { recordPoint } from "../../../shared/metrics";
+import type { OrderErasure } from "../../../shared/orders";
+import { released } from "../../../shared/rpc";
+import type { Account } from "./account";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
-import { markEmailed, recordNotification } from "./notifications";
+import { markEmailed, type NotifyingEvent, recordNotification } from "./notifications";
 import { findUserById, type UsersDb } from "./users";
 
 /**
@@ -26,9 +29,13 @@ export interface TaskDeps {
 	/** The tasks-dlq producer. */
 	deadLetters: Queue<DeadLetter>;
 	metrics: AnalyticsEngineDataset | undefined;
+	/** Each user's Account object, which a deletion closes. */
+	accounts: DurableObjectNamespace<Account>;
+	/** The order worker, which a deletion asks to erase the user's orders. */
+	orders: OrderErasure;
 }
 
-async function emailFor(db: UsersDb, event: TaskEvent): Promise<Email | null> {
+async function emailFor(db: UsersDb, event: NotifyingEvent): Promise<Email | null> {
 	const user = await findUserById(db, event.userId);
 	if (!user?.email) return null;
 	const idempotencyKey = event.eventId;
@@ -48,18 +55,39 @@ async function emailFor(db: UsersDb, event: TaskEvent): Promise<Email | null> {
 }
 
 /**
- * What an event asks for: its notification, recorded once, and its e-mail,
- * sent unless an earlier delivery sent it. A crash between sending and
- * marking sends it again, so the e-mail carries the event id for the
- * provider to drop the repeat.
+ * What a notifying event asks for: its notification, recorded once, and its
+ * e-mail, sent unless an earlier delivery sent it. A crash between sending
+ * and marking sends it again, so the e-mail carries the event id for the
+ * provider to drop the repeat. Nothing for a user who is gone.
  */
-export async function performTask(deps: Pick<TaskDeps, "db" | "sender">, event: TaskEvent) {
+async function notify(deps: Pick<TaskDeps, "db" | "sender">, event: NotifyingEvent) {
 	const now = new Date();
 	const notification = await recordNotification(deps.db, event, now);
-	if (notification.emailedAt !== null) return;
+	if (notification === null || notification.emailedAt !== null) return;
 	const email = await emailFor(deps.db, event);
 	if (email) await deps.sender.send(email);
 	await markEmailed(deps.db, notification.id, now);
+}
+
+/**
+ * The rest of a deletion, after D1's part: the user's Account object
+ * closes (the deletion did that before it answered; this covers a crash
+ * in between) and the order worker erases the user's OrderBook. Both
+ * steps change nothing when repeated, so a redelivery is harmless, and a
+ * failing order worker means a retry, then the dead-letter queue.
+ */
+async function eraseAccount(deps: Pick<TaskDeps, "accounts" | "orders">, event: UserDeleted) {
+	const call = { requestId: event.requestId, traceparent: event.traceparent };
+	released(await deps.accounts.getByName(String(event.userId)).close(call));
+	released(await deps.orders.eraseOrders(call, event.userId));
+}
+
+/** What an event asks for; each step is safe to repeat, so a redelivered event does it once. */
+export async function performTask(
+	deps: Pick<TaskDeps, "db" | "sender" | "accounts" | "orders">,
+	event: TaskEvent,
+) {
+	return event.type === "user.deleted" ? eraseAccount(deps, event) : notify(deps, event);
 }
 
 interface Settled {

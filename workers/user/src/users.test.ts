@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { usernameKey } from "../../../shared/username";
 import { testCall } from "../../../test/call-context";
 import {
+	deleteUser,
 	findCredentials,
-	findPrincipalUser,
 	findUserById,
 	insertUser,
-	principalExists,
+	userExists,
 	usersDb,
 } from "./users";
 
@@ -91,7 +91,6 @@ describe("findUserById and findCredentials", () => {
 			expect(await findCredentials(db(), "ERIN")).toEqual({
 				user,
 				passwordHash: newUser("erin").passwordHash,
-				tokenKey: expect.stringMatching(/^[0-9a-f]{32}$/),
 			});
 		});
 	});
@@ -104,41 +103,50 @@ describe("findUserById and findCredentials", () => {
 	});
 });
 
-describe("principalExists", () => {
-	async function principalOf(username: string) {
-		const { user } = await insertedUser(username);
-		const tokenKey = (await findCredentials(db(), username))?.tokenKey ?? null;
-		if (tokenKey === null) throw new Error(`no token key for ${username}`);
-		return { userId: user.id, tokenKey };
-	}
-
+describe("userExists", () => {
 	describe("happy", () => {
-		it("admits a token's principal whose key is the user's, as findPrincipalUser does", async () => {
-			const principal = await principalOf("grace");
-			expect(await principalExists(env.DB, principal)).toBe(true);
-			expect(await findPrincipalUser(db(), principal)).not.toBeNull();
+		it("finds a stored user by id", async () => {
+			const { user } = await insertedUser("heidi");
+			expect(await userExists(env.DB, user.id)).toBe(true);
 		});
+	});
 
-		it("admits a tutorial principal (no token key) when the user exists", async () => {
-			const { userId } = await principalOf("heidi");
-			expect(await principalExists(env.DB, { userId, tokenKey: null })).toBe(true);
+	describe("errors", () => {
+		it("finds no user for an unknown id, nor for a deleted one", async () => {
+			const { user } = await insertedUser("ivan");
+			expect(await deleteUser(db(), user.id, testCall())).toMatchObject({
+				type: "user.deleted",
+				userId: user.id,
+			});
+			expect(await userExists(env.DB, user.id)).toBe(false);
+			expect(await userExists(env.DB, 9999)).toBe(false);
+		});
+	});
+});
+
+describe("deleteUser", () => {
+	describe("happy", () => {
+		it("deletes the user with their user.deleted event in the outbox, once", async () => {
+			const { user } = await insertedUser("judy");
+			const [first, second] = await Promise.all([
+				deleteUser(db(), user.id, testCall()),
+				deleteUser(db(), user.id, testCall()),
+			]);
+			expect([first, second].filter((event) => event !== null)).toHaveLength(1);
+			const deletions = (await outboxEvents()).filter(
+				(event) => event.type === "user.deleted" && event.userId === user.id,
+			);
+			expect(deletions).toHaveLength(1);
+			expect(await findUserById(db(), user.id)).toBeNull();
 		});
 	});
 
 	describe("security", () => {
-		it("refuses another key, an unknown user and another user's key, as findPrincipalUser does", async () => {
-			const ivan = await principalOf("ivan");
-			const judy = await principalOf("judy");
-			const refused = [
-				{ userId: ivan.userId, tokenKey: "0".repeat(32) },
-				{ userId: 9999, tokenKey: ivan.tokenKey },
-				{ userId: 9999, tokenKey: null },
-				{ userId: ivan.userId, tokenKey: judy.tokenKey },
-			];
-			for (const principal of refused) {
-				expect(await principalExists(env.DB, principal)).toBe(false);
-				expect(await findPrincipalUser(db(), principal)).toBeNull();
-			}
+		it("never gives a deleted user's id to a new user", async () => {
+			const { user } = await insertedUser("kim");
+			await deleteUser(db(), user.id, testCall());
+			const { user: next } = await insertedUser("kim");
+			expect(next.id).toBeGreaterThan(user.id);
 		});
 	});
 });

@@ -1,9 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import type { UserRegistered } from "../../../shared/events";
-import { randomHex } from "../../../shared/hex";
+import type { UserDeleted, UserRegistered } from "../../../shared/events";
 import { retryReadOnce } from "../../../shared/retry";
-import { type CallContext, fail, ok, type Principal, type Result } from "../../../shared/rpc";
+import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import { usernameKey } from "../../../shared/username";
 import type { User } from "../../../shared/users";
 import * as schema from "./db/schema";
@@ -33,9 +32,6 @@ function toUser(row: UserRow): User {
 	};
 }
 
-/** A fresh key for a user's access tokens: 128 random bits. */
-const newTokenKey = () => randomHex(16);
-
 /**
  * Inserts the user unless the folded name is taken, and its user.registered
  * event into the outbox, in one batch: one transaction, so there is no user
@@ -63,7 +59,7 @@ export async function insertUser(
 		db
 			.insert(users)
 			.select(
-				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}, ${newTokenKey()}
+				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
 					WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
 			)
 			.returning(),
@@ -86,42 +82,25 @@ export async function findUserById(db: UsersDb, id: number): Promise<User | null
 }
 
 /**
- * The user a principal names, if it may act as them: the user exists and,
- * for a token's principal, the token carries the user's current key.
+ * Whether a user exists: what the tutorial's routes ask, which name a user
+ * by id alone (API v1 asks the user's Account object about its session).
+ * The order worker asks this before every tutorial order, so it is raw
+ * SQL, like the order insert (docs/PERFORMANCE.md): drizzle's query
+ * building and row mapping cost more than the probe itself.
  */
-export async function findPrincipalUser(db: UsersDb, principal: Principal): Promise<User | null> {
-	const row = await retryReadOnce(() =>
-		db.select().from(schema.users).where(eq(schema.users.id, principal.userId)).get(),
-	);
-	if (!row || (principal.tokenKey !== null && row.tokenKey !== principal.tokenKey)) return null;
-	return toUser(row);
-}
-
-/**
- * Whether a principal may act as its user, as findPrincipalUser decides it,
- * without reading the row: one probe of the primary key. The order worker
- * asks this before every order, so it is raw SQL, like the order insert
- * (docs/PERFORMANCE.md): drizzle's query building and row mapping cost more
- * than the probe itself.
- */
-export async function principalExists(
+export async function userExists(
 	d1: D1Database | D1DatabaseSession,
-	principal: Principal,
+	userId: number,
 ): Promise<boolean> {
-	const probe =
-		principal.tokenKey === null
-			? d1.prepare("SELECT 1 FROM users WHERE id = ?").bind(principal.userId)
-			: d1
-					.prepare("SELECT 1 FROM users WHERE id = ? AND token_key = ?")
-					.bind(principal.userId, principal.tokenKey);
+	const probe = d1.prepare("SELECT 1 FROM users WHERE id = ?").bind(userId);
 	return (await retryReadOnce(() => probe.first())) !== null;
 }
 
-/** The user, stored hash and token key for a login; matched the way registration compares names. */
+/** The user and stored hash for a login; matched the way registration compares names. */
 export async function findCredentials(
 	db: UsersDb,
 	username: string,
-): Promise<{ user: User; passwordHash: string; tokenKey: string | null } | null> {
+): Promise<{ user: User; passwordHash: string } | null> {
 	const row = await retryReadOnce(() =>
 		db
 			.select()
@@ -129,5 +108,71 @@ export async function findCredentials(
 			.where(eq(schema.users.usernameKey, usernameKey(username)))
 			.get(),
 	);
-	return row ? { user: toUser(row), passwordHash: row.passwordHash, tokenKey: row.tokenKey } : null;
+	return row ? { user: toUser(row), passwordHash: row.passwordHash } : null;
+}
+
+/** The stored hash of a user's password, for the changes that ask for it again. */
+export async function findPasswordHash(db: UsersDb, userId: number): Promise<string | null> {
+	const row = await retryReadOnce(() =>
+		db
+			.select({ passwordHash: schema.users.passwordHash })
+			.from(schema.users)
+			.where(eq(schema.users.id, userId))
+			.get(),
+	);
+	return row?.passwordHash ?? null;
+}
+
+/**
+ * Replaces the hash, if it is still the one the caller checked: of two
+ * concurrent changes, one wins and the other is told the current password
+ * is no longer right.
+ */
+export async function replacePasswordHash(
+	db: UsersDb,
+	userId: number,
+	checked: string,
+	next: string,
+): Promise<boolean> {
+	const changed = await db
+		.update(schema.users)
+		.set({ passwordHash: next })
+		.where(and(eq(schema.users.id, userId), eq(schema.users.passwordHash, checked)))
+		.returning({ id: schema.users.id });
+	return changed.length === 1;
+}
+
+/**
+ * Deletes the user, their notifications and, in the outbox, the
+ * user.deleted event that carries the deletion to the other stores, in
+ * one batch: one transaction. Of concurrent deletions one deletes the row;
+ * the others find none and write nothing. The id is never given out again
+ * (AUTOINCREMENT), so nothing still keyed by it can reach a new account.
+ */
+export async function deleteUser(
+	db: UsersDb,
+	userId: number,
+	cause: CallContext,
+): Promise<UserDeleted | null> {
+	const { users, outbox, notifications } = schema;
+	const now = new Date();
+	const event: UserDeleted = {
+		type: "user.deleted",
+		eventId: crypto.randomUUID(),
+		occurredAt: now.toISOString(),
+		userId,
+		requestId: cause.requestId,
+		traceparent: cause.traceparent,
+	};
+	const [deleted] = await db.batch([
+		db.delete(users).where(eq(users.id, userId)).returning({ id: users.id }),
+		// Written only when the statement before deleted the row.
+		db
+			.insert(outbox)
+			.select(
+				sql`SELECT ${event.eventId}, ${JSON.stringify(event)}, ${now.getTime()} WHERE changes() = 1`,
+			),
+		db.delete(notifications).where(eq(notifications.userId, userId)),
+	]);
+	return deleted.length === 1 ? event : null;
 }

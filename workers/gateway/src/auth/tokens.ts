@@ -5,7 +5,7 @@ import { toHex } from "../../../../shared/hex";
 import type { Principal } from "../../../../shared/rpc";
 import { ApiError } from "../problems";
 
-/** Access tokens are short-lived; clients log in again. */
+/** Access tokens are short-lived; clients refresh them (POST /api/v1/auth/refresh). */
 export const TOKEN_TTL_SECONDS = 15 * 60;
 const TOKEN_ISSUER = "gateway";
 const TOKEN_AUDIENCE = "api";
@@ -60,9 +60,20 @@ function signingKey(secret: string): Promise<SigningKey> {
 	return key;
 }
 
-/** The one answer to a token that does not authenticate: which check failed stays unsaid. */
+/** No access token, or not a Bearer one. */
 export const unauthorized = () =>
-	new ApiError("unauthorized", "The access token is missing, invalid or expired");
+	new ApiError("unauthorized", "This needs an access token: Authorization: Bearer <token>");
+
+/** A token that does not authenticate and never will: which check failed stays unsaid. */
+export const invalidToken = () =>
+	new ApiError("invalid_token", "The access token is invalid; log in or refresh for a new one");
+
+/** A token that did authenticate until it expired: refresh it. */
+const tokenExpired = () =>
+	new ApiError("token_expired", "The access token expired; refresh it for a new one");
+
+/** A session id as the user worker writes them: 128 random bits in hex. */
+const SESSION_ID = /^[0-9a-f]{32}$/;
 
 const isStrong = (secret: string) => encoder.encode(secret).byteLength >= MIN_SECRET_BYTES;
 
@@ -85,7 +96,7 @@ async function previousKey(env: SigningSecrets) {
 
 export async function issueAccessToken(
 	env: SigningSecrets,
-	principal: Principal & { tokenKey: string },
+	principal: Principal & { sessionId: string },
 ) {
 	const { jwk } = await signingKey(signingSecret(env));
 	const now = Math.floor(Date.now() / 1000);
@@ -96,9 +107,9 @@ export async function issueAccessToken(
 			exp: now + TOKEN_TTL_SECONDS,
 			iss: TOKEN_ISSUER,
 			aud: TOKEN_AUDIENCE,
-			// Binds the token to this account as it is now: a new account that
-			// gets the same id, or a new key for this one, does not match.
-			tkey: principal.tokenKey,
+			// The session it belongs to: the user worker refuses the token once
+			// the session ends (logout, password change, deletion).
+			sid: principal.sessionId,
 		},
 		jwk,
 	);
@@ -106,39 +117,46 @@ export async function issueAccessToken(
 }
 
 /**
- * The principal a valid token names; a 401 for anything else: a bad
- * signature, another algorithm, an unknown or retired key, an expired token,
- * another issuer or audience.
+ * The principal a valid token names. A 401 `token_expired` for a token that
+ * is right in every way but its age; `invalid_token` for anything else: a
+ * bad signature, another algorithm, an unknown or retired key, another
+ * issuer or audience, a lifetime longer than the gateway gives, a token
+ * issued in the future.
  */
 export async function verifyAccessToken(
 	env: SigningSecrets,
 	token: string,
-): Promise<Principal & { tokenKey: string }> {
+): Promise<Principal & { sessionId: string }> {
 	const current = await signingKey(signingSecret(env));
 	let kid: unknown;
 	try {
 		// Only the header: verify() decodes the payload once the key is known.
 		kid = decodeHeader(token).kid;
 	} catch {
-		throw unauthorized();
+		throw invalidToken();
 	}
 	const signer = kid === current.kid ? { key: current, retiredAt: null } : await previousKey(env);
-	if (!signer || signer.key.kid !== kid) throw unauthorized();
+	if (!signer || signer.key.kid !== kid) throw invalidToken();
+	// hono/jwt checks `exp` before the signature; checked here after it, so
+	// only a genuine token is ever called expired.
 	const payload = await verify(token, signer.key.key, {
 		alg: ALGORITHM,
 		iss: TOKEN_ISSUER,
 		aud: TOKEN_AUDIENCE,
+		exp: false,
 	}).catch(() => null);
 	const sub = typeof payload?.sub === "string" ? payload.sub : "";
-	const tokenKey = payload?.tkey;
+	const sessionId = payload?.sid;
 	if (
 		!payload ||
 		typeof payload.exp !== "number" ||
 		typeof payload.iat !== "number" ||
+		payload.exp - payload.iat > TOKEN_TTL_SECONDS ||
 		!/^[1-9]\d{0,15}$/.test(sub) ||
-		typeof tokenKey !== "string"
+		typeof sessionId !== "string" ||
+		!SESSION_ID.test(sessionId)
 	) {
-		throw unauthorized();
+		throw invalidToken();
 	}
 	// A retired key vouches only for what it signed before it retired, and only
 	// for one token lifetime after: a leaked old key mints nothing new.
@@ -147,7 +165,8 @@ export async function verifyAccessToken(
 		(payload.iat * 1000 > signer.retiredAt ||
 			Date.now() >= signer.retiredAt + TOKEN_TTL_SECONDS * 1000)
 	) {
-		throw unauthorized();
+		throw invalidToken();
 	}
-	return { userId: Number(sub), tokenKey };
+	if (payload.exp <= Math.floor(Date.now() / 1000)) throw tokenExpired();
+	return { userId: Number(sub), sessionId };
 }

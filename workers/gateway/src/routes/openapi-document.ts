@@ -17,8 +17,12 @@ const config = {
 	// that served this document, wherever it runs.
 	servers: [{ url: "/", description: "The gateway that serves this document" }],
 	tags: [
-		{ name: "Users", description: "Registration and the signed-in user" },
-		{ name: "Auth", description: "Access tokens (JWT, 15 minutes)" },
+		{ name: "Users", description: "Registration, the signed-in user, password and deletion" },
+		{
+			name: "Auth",
+			description: "Token pairs: access tokens (JWT, 15 minutes) and refresh tokens (30 days)",
+		},
+		{ name: "Sessions", description: "The signed-in user's sessions, one per login" },
 		{ name: "Orders", description: "The signed-in user's orders" },
 		{ name: "Health", description: "Whether the gateway reaches its services" },
 		{ name: "Docs", description: "This document, its interactive reference, and links" },

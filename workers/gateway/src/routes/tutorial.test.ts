@@ -138,7 +138,7 @@ describe("POST /create_order", () => {
 			expect(await res.text()).toBe('{"message":"Order created"}');
 
 			const page = unwrap(
-				await env.ORDER_SERVICE.listOrders(testCall(), { userId, tokenKey: null }, { limit: 10 }),
+				await env.ORDER_SERVICE.listOrders(testCall(), { userId, sessionId: null }, { limit: 10 }),
 			);
 			expect(page.orders).toEqual([
 				expect.objectContaining({
@@ -191,7 +191,7 @@ describe("POST /create_order", () => {
 			const res = await post("/create_order", { user_id: userId, items: INJECTIONS });
 			expect(res.status).toBe(201);
 			const page = unwrap(
-				await env.ORDER_SERVICE.listOrders(testCall(), { userId, tokenKey: null }, { limit: 10 }),
+				await env.ORDER_SERVICE.listOrders(testCall(), { userId, sessionId: null }, { limit: 10 }),
 			);
 			expect(page.orders.map((order) => order.items.map((item) => item.sku))).toEqual([
 				[...INJECTIONS],

@@ -141,7 +141,7 @@ tutorialRoutes.openapi(
 		const id = storedUserId(c.req.valid("param").user_id);
 		if (id === null) return c.json(USER_NOT_FOUND, 404);
 		const exists = await callService("user", () =>
-			c.env.USER_SERVICE.isValidUser(callContext(c), { userId: id, tokenKey: null }),
+			c.env.USER_SERVICE.isValidUser(callContext(c), { userId: id, sessionId: null }),
 		);
 		return exists ? c.json({ message: "User is valid" }, 200) : c.json(USER_NOT_FOUND, 404);
 	},
@@ -158,7 +158,7 @@ tutorialRoutes.openapi(
 		await limitOrders(c, userId);
 		const items = body.items.map((sku) => ({ sku, quantity: 1 }));
 		const created = await callService("order", () =>
-			c.env.ORDER_SERVICE.createOrder(callContext(c), { userId, tokenKey: null }, items),
+			c.env.ORDER_SERVICE.createOrder(callContext(c), { userId, sessionId: null }, items),
 		);
 		return created.ok ? c.json({ message: "Order created" }, 201) : c.json(INVALID_USER, 401);
 	},

@@ -13,14 +13,9 @@ export const users = sqliteTable("users", {
 	// "pbkdf2-sha256$<iterations>$<salt>$<hash>", see password.ts.
 	passwordHash: text("password_hash").notNull(),
 	createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-	// Random, carried in each access token: a token is good only while it
-	// matches, so a new account with a reused id, or a new key (log out
-	// everywhere), invalidates older tokens. Set on every insert; the
-	// migration that added it filled it in for users before it.
-	tokenKey: text("token_key"),
 });
 
-// user.registered events, sent after their batch commits (see outbox.ts).
+// user.registered and user.deleted events, sent after their batch commits (see outbox.ts).
 export const outbox = outboxTable<TaskEvent>();
 
 // One row per event the tasks consumer handled, however often it was delivered.

@@ -17,6 +17,8 @@ function guardedApp() {
 	return app;
 }
 
+const SESSION = "5e55".repeat(8);
+
 const request = (authorization: string | undefined, secrets = { JWT_SECRET: env.JWT_SECRET }) =>
 	guardedApp().request(
 		"/",
@@ -26,15 +28,15 @@ const request = (authorization: string | undefined, secrets = { JWT_SECRET: env.
 
 describe("requireUser", () => {
 	describe("happy", () => {
-		it("admits a valid token and sets the principal from its sub and token key", async () => {
-			const { accessToken } = await issueAccessToken(env, { userId: 42, tokenKey: "k42" });
+		it("admits a valid token and sets the principal from its sub and session", async () => {
+			const { accessToken } = await issueAccessToken(env, { userId: 42, sessionId: SESSION });
 			const res = await request(`Bearer ${accessToken}`);
 			expect(res.status).toBe(200);
-			expect(await res.json()).toEqual({ userId: 42, tokenKey: "k42" });
+			expect(await res.json()).toEqual({ userId: 42, sessionId: SESSION });
 		});
 
 		it("takes the scheme name in any case", async () => {
-			const { accessToken } = await issueAccessToken(env, { userId: 7, tokenKey: "k7" });
+			const { accessToken } = await issueAccessToken(env, { userId: 7, sessionId: SESSION });
 			expect((await request(`bEaReR ${accessToken}`)).status).toBe(200);
 		});
 	});
@@ -44,15 +46,23 @@ describe("requireUser", () => {
 			["no Authorization header", undefined],
 			["another scheme", "Basic dXNlcjpwYXNz"],
 			["no token", "Bearer "],
-			["a token that is not a JWS", "Bearer not-a-jwt"],
 		])("is 401 for %s", async (_case, authorization) => {
 			const res = await request(authorization);
 			expect(res.status).toBe(401);
 			expect(await res.json()).toEqual({ code: "unauthorized" });
 		});
 
+		it.each([
+			["not a JWS", "Bearer not-a-jwt"],
+			["a JWS that is not one of ours", "Bearer e30.e30.e30"],
+			["an unsigned JWS", "Bearer e30.e30."],
+		])("is 401 invalid_token for a token that is %s", async (_case, authorization) => {
+			const res = await request(authorization);
+			expect(await res.json()).toEqual({ code: "invalid_token" });
+		});
+
 		it("is 503 when no signing secret is configured", async () => {
-			const { accessToken } = await issueAccessToken(env, { userId: 1, tokenKey: "k1" });
+			const { accessToken } = await issueAccessToken(env, { userId: 1, sessionId: SESSION });
 			const res = await request(`Bearer ${accessToken}`, { JWT_SECRET: "" });
 			expect(res.status).toBe(503);
 		});
@@ -63,9 +73,18 @@ describe("requireUser", () => {
 			["a sub that is not a user id", { sub: "admin" }],
 			["a sub of 0", { sub: "0" }],
 			["no exp", { exp: undefined }],
+			["no session", { sid: undefined }],
 		])("is 401 for a correctly signed token with %s", async (_case, override) => {
 			const now = Math.floor(Date.now() / 1000);
-			const claims = { sub: "1", iat: now, exp: now + 60, iss: "gateway", aud: "api", ...override };
+			const claims = {
+				sub: "1",
+				sid: SESSION,
+				iat: now,
+				exp: now + 60,
+				iss: "gateway",
+				aud: "api",
+				...override,
+			};
 			const token = await sign(claims, env.JWT_SECRET, "HS256");
 			expect((await request(`Bearer ${token}`)).status).toBe(401);
 		});

@@ -10,6 +10,7 @@ import {
 	PASSWORD,
 	postJson,
 	signUp,
+	type TokenPair,
 	uniqueName,
 } from "../../../../../test/requests";
 import { claimsFor, hmacSigned, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
@@ -24,16 +25,20 @@ const me = (token: string, bindings?: Env) =>
 
 describe("POST /api/v1/auth/login", () => {
 	describe("happy", () => {
-		it("issues a 15-minute HS256 bearer token for the user", async () => {
+		it("issues a 15-minute HS256 bearer token and a 30-day refresh token for a new session", async () => {
 			const { user } = await signUp();
 			const res = await login(user.username, PASSWORD);
 			expect(res.status).toBe(200);
-			const body = (await res.json()) as { accessToken: string };
+			const body = (await res.json()) as TokenPair;
 			expect(body).toEqual({
 				accessToken: expect.any(String),
 				tokenType: "Bearer",
 				expiresIn: 900,
+				refreshToken: expect.stringMatching(new RegExp(`^${user.id}\\.[A-Za-z0-9_-]{43}$`)),
+				refreshExpiresIn: expect.any(Number),
 			});
+			// 30 days, give or take the time the request took.
+			expect(body.refreshExpiresIn).toBeCloseTo(30 * 24 * 3600, -1);
 			const { header, payload } = partsOf(body.accessToken);
 			expect(header).toEqual({
 				alg: "HS256",
@@ -46,7 +51,7 @@ describe("POST /api/v1/auth/login", () => {
 				exp: payload.iat + 900,
 				iss: "gateway",
 				aud: "api",
-				tkey: expect.stringMatching(/^[0-9a-f]{32}$/),
+				sid: expect.stringMatching(/^[0-9a-f]{32}$/),
 			});
 		});
 
@@ -67,7 +72,10 @@ describe("POST /api/v1/auth/login", () => {
 			const { user } = await signUp();
 			const wrong = await expectProblem(await login(user.username, "wrong password"), 401);
 			const unknown = await expectProblem(await login(uniqueName("ghost"), PASSWORD), 401);
-			expect(wrong.detail).toBe("Invalid username or password");
+			expect(wrong).toMatchObject({
+				type: "/problems/invalid_credentials",
+				detail: "Invalid username or password",
+			});
 			expect(unknown.detail).toBe(wrong.detail);
 		});
 
@@ -130,7 +138,8 @@ describe("POST /api/v1/auth/login", () => {
 			const unsigned = (header: object) =>
 				`${btoa(JSON.stringify(header))}.${btoa(JSON.stringify(claims))}.`.replace(/=/g, "");
 			const forged = {
-				expired: await mintToken({ ...claims, iat: now - 1000, exp: now - 100 }),
+				"a lifetime over 15 minutes": await mintToken({ ...claims, iat: now, exp: now + 3600 }),
+				"issued in the future": await mintToken({ ...claims, iat: now + 600, exp: now + 1200 }),
 				"no expiry": await mintToken({ ...claims, exp: undefined }),
 				"HS512 instead of HS256": await mintToken(claims, { alg: "HS512" }),
 				"another secret": await mintToken(claims, {
@@ -139,7 +148,9 @@ describe("POST /api/v1/auth/login", () => {
 				"another issuer": await mintToken({ ...claims, iss: "someone-else" }),
 				"another audience": await mintToken({ ...claims, aud: "another-api" }),
 				"another user's id": await mintToken({ ...claims, sub: String(user.id + 1000) }),
-				"no token key": await mintToken({ ...claims, tkey: undefined }),
+				"no session": await mintToken({ ...claims, sid: undefined }),
+				"a session that is not one": await mintToken({ ...claims, sid: "0".repeat(32) }),
+				"a malformed session": await mintToken({ ...claims, sid: "' OR '1'='1" }),
 				"alg none": unsigned({ alg: "none", typ: "JWT" }),
 				"RS256, signed with an RSA key": await sign(claims, rsa.privateKey, "RS256"),
 				"RS256 in the header, HMAC signature": `${btoa(JSON.stringify({ ...partsOf(token).header, alg: "RS256" })).replace(/=/g, "")}.${token.split(".").slice(1).join(".")}`,
@@ -166,8 +177,35 @@ describe("POST /api/v1/auth/login", () => {
 			for (const [name, bad] of Object.entries(forged)) {
 				const res = await me(bad);
 				expect(res.status, name).toBe(401);
-				await expectProblem(res, 401);
+				expect(res.headers.get("www-authenticate"), name).toBe(
+					'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
+				);
+				expect(await expectProblem(res, 401), name).toMatchObject({
+					type: "/problems/invalid_token",
+				});
 			}
+		});
+
+		it("tells an expired genuine token from an invalid one, and a missing token from both", async () => {
+			const { token } = await signUp();
+			const claims = partsOf(token).payload;
+			const now = nowSeconds();
+			const expired = await me(await mintToken({ ...claims, iat: now - 1000, exp: now - 100 }));
+			expect(expired.headers.get("www-authenticate")).toBe(
+				'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+			);
+			expect(await expectProblem(expired, 401)).toMatchObject({ type: "/problems/token_expired" });
+			// Expired and forged: invalid, not expired, so a forger learns nothing.
+			const forgedExpired = await mintToken(
+				{ ...claims, iat: now - 1000, exp: now - 100 },
+				{ secret: "another-secret-that-is-long-enough-000" },
+			);
+			expect(await expectProblem(await me(forgedExpired), 401)).toMatchObject({
+				type: "/problems/invalid_token",
+			});
+			const missing = await api("/api/v1/users/me");
+			expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+			expect(await expectProblem(missing, 401)).toMatchObject({ type: "/problems/unauthorized" });
 		});
 
 		it("never logs anyone in through SQL injection in the username or password", async () => {
@@ -188,30 +226,17 @@ describe("POST /api/v1/auth/login", () => {
 			}
 		});
 
-		it("refuses a token once its account is gone, even when a new account gets its id", async () => {
-			const { user, token } = await signUp();
-			const { tkey } = partsOf(token).payload;
-			await env.TEST_USERS_DB.prepare("DELETE FROM users WHERE id = ?").bind(user.id).run();
-			await expectProblem(await me(token), 401);
-			// As after a reset of the database: someone else registers and gets the same id.
-			await env.TEST_USERS_DB.prepare(
-				"INSERT INTO users (id, username, username_key, password_hash, created_at, token_key) VALUES (?, ?, ?, 'x', 0, ?)",
-			)
-				.bind(user.id, `${user.username}_new`, `${user.username}_new`.toLowerCase(), "f".repeat(32))
-				.run();
-			await expectProblem(await me(token), 401);
-			await expectProblem(await me(await mintToken(claimsFor(user.id, tkey))), 401);
-		});
-
-		it("refuses every older token once the account's token key is replaced (log out everywhere)", async () => {
-			const { user, token } = await signUp();
+		it("refuses a genuine token of a session that has ended, on every route that takes one", async () => {
+			const { token, headers } = await signUp();
 			expect((await me(token)).status).toBe(200);
-			await env.TEST_USERS_DB.prepare("UPDATE users SET token_key = ? WHERE id = ?")
-				.bind("0".repeat(32), user.id)
-				.run();
-			await expectProblem(await me(token), 401);
-			const orders = await api("/api/v1/orders", { headers: bearer(token) });
-			await expectProblem(orders, 401);
+			const ended = await api("/api/v1/users/me/sessions", { method: "DELETE", headers });
+			expect(ended.status).toBe(204);
+			for (const path of ["/api/v1/users/me", "/api/v1/orders", "/api/v1/users/me/notifications"]) {
+				const res = await api(path, { headers: bearer(token) });
+				expect(await expectProblem(res, 401), path).toMatchObject({
+					type: "/problems/invalid_token",
+				});
+			}
 		});
 	});
 });
@@ -256,7 +281,7 @@ describe("rotating the signing key", () => {
 		it("refuses tokens the previous key signed after it was retired", async () => {
 			const { user, token } = await signUp();
 			const retiredAt = new Date(Date.now() - 60_000);
-			const minted = await mintToken(claimsFor(user.id, partsOf(token).payload.tkey));
+			const minted = await mintToken(claimsFor(user.id, partsOf(token).payload.sid));
 			await expectProblem(await me(minted, rotated(retiredAt)), 401);
 		});
 
