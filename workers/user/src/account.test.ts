@@ -106,6 +106,16 @@ describe("refresh tokens", () => {
 			}
 		});
 
+		it("store nothing for a refresh or logout that names a made-up user", async () => {
+			const madeUp = `777777.${"A".repeat(43)}`;
+			expect((await service().refresh(call, madeUp)).ok).toBe(false);
+			await service().logOut(call, madeUp);
+			const tables = await runInDurableObject(env.ACCOUNT.getByName("777777"), (_instance, state) =>
+				state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
+			);
+			expect(tables.filter((table) => !String(table.name).startsWith("_cf"))).toEqual([]);
+		});
+
 		it("store only a hash of each token", async () => {
 			const { user, session } = await signedUp();
 			const stored = await runInDurableObject(
@@ -186,10 +196,16 @@ describe("sessions", () => {
 		it(`keep at most ${MAX_SESSIONS}: the least recently used ends first`, async () => {
 			const sessions = await runInDurableObject(
 				env.ACCOUNT.getByName("session-cap"),
-				(_instance, state) => {
-					const started = Array.from({ length: MAX_SESSIONS + 1 }, (_, n) =>
-						startSession(state.storage.sql, `hash-${n}`, 1_000 + n),
-					);
+				(instance, state) => {
+					const now = Date.now();
+					const first = instance.start(call, "hash-0");
+					if (!first) throw new Error("no session");
+					const started = [
+						first,
+						...Array.from({ length: MAX_SESSIONS }, (_, n) =>
+							startSession(state.storage.sql, `hash-${n + 1}`, now + 1_000 * (n + 1)),
+						),
+					];
 					const live = state.storage.sql
 						.exec<{ id: string }>("SELECT id FROM sessions")
 						.toArray()

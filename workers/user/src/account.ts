@@ -39,6 +39,15 @@ function migrate(sql: SqlStorage): void {
 	});
 }
 
+/** Whether the object has ever been written to: reading sqlite_master writes nothing. */
+function hasSchema(sql: SqlStorage): boolean {
+	return (
+		sql
+			.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+			.toArray().length > 0
+	);
+}
+
 const SERVICE = "user";
 
 /**
@@ -51,6 +60,13 @@ const SERVICE = "user";
  */
 export class Account extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	/**
+	 * Whether the tables exist. A refresh or logout names its object by the
+	 * user id in a token anyone can make up, so an object is created (its
+	 * tables written) only when a session starts or the account closes;
+	 * until then every read answers "no session" and nothing is stored.
+	 */
+	private ready = false;
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -59,29 +75,45 @@ export class Account extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => ctx.storage.transactionSync(() => migrate(this.sql)));
+		ctx.blockConcurrencyWhile(async () => {
+			this.ready = hasSchema(this.sql);
+			if (this.ready) this.prepare();
+		});
+	}
+
+	/** Creates or upgrades the tables, before the first write. */
+	private prepare(): void {
+		this.ctx.storage.transactionSync(() => migrate(this.sql));
+		this.ready = true;
 	}
 
 	private get closed(): boolean {
-		return this.sql.exec("SELECT 1 FROM closed").toArray().length > 0;
+		return this.ready && this.sql.exec("SELECT 1 FROM closed").toArray().length > 0;
 	}
 
 	/** A new session for a login; null once the account is deleted. */
 	start(call: CallContext, refreshHash: string): StartedSession | null {
-		return loggedSync(this.telemetry, "Account.start", call, () =>
-			this.closed ? null : startSession(this.sql, refreshHash, Date.now()),
-		);
+		return loggedSync(this.telemetry, "Account.start", call, () => {
+			if (this.closed) return null;
+			if (!this.ready) this.prepare();
+			return startSession(this.sql, refreshHash, Date.now());
+		});
 	}
 
 	rotate(call: CallContext, presentedHash: string, nextHash: string): Rotation {
 		return loggedSync(this.telemetry, "Account.rotate", call, () =>
-			rotateSession(this.sql, presentedHash, nextHash, Date.now()),
+			this.ready
+				? rotateSession(this.sql, presentedHash, nextHash, Date.now())
+				: { ok: false, reused: false },
 		);
 	}
 
 	isLive(call: CallContext, sessionId: string): boolean {
-		return loggedSync(this.telemetry, "Account.isLive", call, () =>
-			sessionLive(this.sql, sessionId, Date.now()),
+		return loggedSync(
+			this.telemetry,
+			"Account.isLive",
+			call,
+			() => this.ready && sessionLive(this.sql, sessionId, Date.now()),
 		);
 	}
 
@@ -89,7 +121,8 @@ export class Account extends DurableObject<Env> {
 	list(call: CallContext, sessionId: string): Session[] | null {
 		return loggedSync(this.telemetry, "Account.list", call, () => {
 			const now = Date.now();
-			return sessionLive(this.sql, sessionId, now) ? listSessions(this.sql, sessionId, now) : null;
+			if (!this.ready || !sessionLive(this.sql, sessionId, now)) return null;
+			return listSessions(this.sql, sessionId, now);
 		});
 	}
 
@@ -100,7 +133,7 @@ export class Account extends DurableObject<Env> {
 		target: string,
 	): "ended" | "not_found" | "invalid_session" {
 		return loggedSync(this.telemetry, "Account.end", call, () => {
-			if (!sessionLive(this.sql, sessionId, Date.now())) return "invalid_session";
+			if (!this.ready || !sessionLive(this.sql, sessionId, Date.now())) return "invalid_session";
 			return endSession(this.sql, target) ? "ended" : "not_found";
 		});
 	}
@@ -108,7 +141,7 @@ export class Account extends DurableObject<Env> {
 	/** Ends every session, the caller's too; false if `sessionId` was not live. */
 	endAll(call: CallContext, sessionId: string): boolean {
 		return loggedSync(this.telemetry, "Account.endAll", call, () => {
-			if (!sessionLive(this.sql, sessionId, Date.now())) return false;
+			if (!this.ready || !sessionLive(this.sql, sessionId, Date.now())) return false;
 			endAllSessions(this.sql);
 			return true;
 		});
@@ -116,13 +149,16 @@ export class Account extends DurableObject<Env> {
 
 	/** Logout: ends the session this refresh token (current or rotated) belongs to, if any. */
 	endOf(call: CallContext, refreshHash: string): void {
-		loggedSync(this.telemetry, "Account.endOf", call, () => endSessionOf(this.sql, refreshHash));
+		loggedSync(this.telemetry, "Account.endOf", call, () => {
+			if (this.ready) endSessionOf(this.sql, refreshHash);
+		});
 	}
 
 	/** After a password change: every session ends and one new one starts. */
 	restart(call: CallContext, refreshHash: string): StartedSession | null {
 		return loggedSync(this.telemetry, "Account.restart", call, () => {
 			if (this.closed) return null;
+			if (!this.ready) this.prepare();
 			endAllSessions(this.sql);
 			return startSession(this.sql, refreshHash, Date.now());
 		});
@@ -134,6 +170,7 @@ export class Account extends DurableObject<Env> {
 	 */
 	close(call: CallContext): void {
 		loggedSync(this.telemetry, "Account.close", call, () => {
+			if (!this.ready) this.prepare();
 			endAllSessions(this.sql);
 			this.sql.exec("INSERT OR IGNORE INTO closed (id, closed_at) VALUES (1, ?)", Date.now());
 		});
