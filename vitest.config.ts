@@ -24,15 +24,15 @@ const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrat
 // (test/build-workers.ts): the configs below are functions, called when the
 // pool starts, after that build.
 
-// The production environment's registration limit, bound beside the
-// development one so a test can hold the gateway to it.
+// The production environment's registration and refresh limits, bound beside
+// the development ones so a test can hold the gateway to them.
 const productionLimiters: { name: string; simple: { limit: number; period: 10 | 60 } }[] =
 	unstable_readConfig({ config: "./wrangler.toml", env: "production" }).ratelimits;
-const productionRegistrationLimit = productionLimiters.find(
-	(limiter) => limiter.name === "REGISTRATION_LIMITER",
-);
-if (!productionRegistrationLimit)
-	throw new Error("wrangler.toml has no production REGISTRATION_LIMITER");
+function productionLimit(name: string) {
+	const limiter = productionLimiters.find((candidate) => candidate.name === name);
+	if (!limiter) throw new Error(`wrangler.toml has no production ${name}`);
+	return limiter.simple;
+}
 
 // The id workers/user/wrangler.toml gives the local users database, bound
 // again in the test runners so tests can set it up and look inside.
@@ -84,7 +84,11 @@ export default defineConfig({
 								// Its own counters: the development limiter's must not count against it.
 								TEST_PRODUCTION_REGISTRATION_LIMITER: {
 									namespace_id: "test-production-registrations",
-									simple: productionRegistrationLimit.simple,
+									simple: productionLimit("REGISTRATION_LIMITER"),
+								},
+								TEST_PRODUCTION_REFRESH_LIMITER: {
+									namespace_id: "test-production-refreshes",
+									simple: productionLimit("REFRESH_LIMITER"),
 								},
 							},
 							workers: [

@@ -4,6 +4,7 @@ declare namespace Cloudflare {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		TEST_USERS_DB: D1Database;
 		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
+		TEST_PRODUCTION_REFRESH_LIMITER: RateLimit;
 		/** test/log-collector.js: the internal workers' log lines by trace id. */
 		TEST_LOGS: Fetcher;
 		/** How long the fault test runs (CHAOS_SECONDS; `npm run chaos` sets 60). */

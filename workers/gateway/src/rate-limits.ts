@@ -3,7 +3,7 @@ import { ApiError } from "./problems";
 
 /** What the limits read of a request's context. */
 interface LimitContext {
-	env: Pick<Env, "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "ORDER_LIMITER">;
+	env: Pick<Env, "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "REFRESH_LIMITER" | "ORDER_LIMITER">;
 	req: { header(name: string): string | undefined };
 }
 
@@ -57,6 +57,11 @@ export function limitPasswordCheck(c: LimitContext, userId: number): Promise<voi
 		"password attempts for this account",
 		60,
 	);
+}
+
+/** Refreshes and logouts per client IP: each reaches the Account object its token names. */
+export function limitRefresh(c: LimitContext): Promise<void> {
+	return enforce(c.env.REFRESH_LIMITER, clientIp(c), "token refreshes from this address", 60);
 }
 
 /** Registrations per client IP, through API v1 and the tutorial's /register alike. */

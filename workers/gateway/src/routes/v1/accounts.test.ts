@@ -10,6 +10,7 @@ import {
 	type TokenPair,
 	uniqueName,
 } from "../../../../../test/requests";
+import { createApp } from "../../app";
 
 /**
  * Accounts for real clients: refresh tokens, logout, sessions, password
@@ -111,6 +112,34 @@ describe("POST /api/v1/auth/refresh", () => {
 			});
 			await expectInvalidToken(await me(next.accessToken));
 			await expectProblem(await refresh(next.refreshToken), 401);
+		});
+
+		it("limits refreshes and logouts per client IP with the production settings", async () => {
+			const production = { ...env, REFRESH_LIMITER: env.TEST_PRODUCTION_REFRESH_LIMITER };
+			const app = createApp();
+			const send = (path: string, ip: string) =>
+				app.request(
+					path,
+					{
+						method: "POST",
+						headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip },
+						body: JSON.stringify({ refreshToken: `1.${"B".repeat(43)}` }),
+					},
+					production,
+				);
+			const statuses: number[] = [];
+			for (let n = 0; n < 300; n += 20) {
+				const burst = Array.from({ length: 20 }, (_, i) =>
+					send((n + i) % 2 ? "/api/v1/auth/logout" : "/api/v1/auth/refresh", "203.0.113.40"),
+				);
+				statuses.push(...(await Promise.all(burst)).map((res) => res.status));
+			}
+			expect(statuses.filter((status) => status === 429)).toEqual([]);
+			const limited = await send("/api/v1/auth/refresh", "203.0.113.40");
+			expect(limited.headers.get("retry-after")).toBe("60");
+			await expectProblem(limited, 429);
+			await expectProblem(await send("/api/v1/auth/logout", "203.0.113.40"), 429);
+			await expectProblem(await send("/api/v1/auth/refresh", "203.0.113.41"), 401);
 		});
 
 		it("gives exactly one of 50 concurrent refreshes with one token a new pair; the others 401", async () => {

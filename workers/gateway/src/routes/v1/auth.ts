@@ -11,7 +11,7 @@ import { callContext, callService } from "../../call-service";
 import type { AppEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
-import { limitLogin } from "../../rate-limits";
+import { limitLogin, limitRefresh } from "../../rate-limits";
 
 /**
  * Looser than registration so users registered through the tutorial's
@@ -95,7 +95,7 @@ const refresh = createRoute({
 	},
 	responses: {
 		200: { description: "OK", content: pairJson },
-		...problemResponses(400, 401, 413, 415, 503),
+		...problemResponses(400, 401, 413, 415, 429, 503),
 	},
 });
 
@@ -114,7 +114,7 @@ const logout = createRoute({
 	},
 	responses: {
 		204: { description: "Logged out" },
-		...problemResponses(400, 413, 415, 503),
+		...problemResponses(400, 413, 415, 429, 503),
 	},
 });
 
@@ -136,6 +136,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 	})
 	.openapi(refresh, async (c) => {
 		signingSecret(c.env);
+		await limitRefresh(c);
 		const { refreshToken } = c.req.valid("json");
 		const rotated = await callService("user", () =>
 			c.env.USER_SERVICE.refresh(callContext(c), refreshToken),
@@ -152,6 +153,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 		return c.json(await tokenPair(c.env, userId, session), 200);
 	})
 	.openapi(logout, async (c) => {
+		await limitRefresh(c);
 		const { refreshToken } = c.req.valid("json");
 		await callService("user", () => c.env.USER_SERVICE.logOut(callContext(c), refreshToken));
 		return c.body(null, 204);
