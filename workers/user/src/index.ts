@@ -31,6 +31,7 @@ import {
 	findUserById,
 	insertUser,
 	replacePasswordHash,
+	type UsersDb,
 	userExists,
 	usersDb,
 } from "./users";
@@ -292,12 +293,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		span: CallContext,
 		principal: Principal,
 		password: string,
-	): Promise<
-		Result<
-			{ db: ReturnType<typeof usersDb>; hash: string },
-			"invalid_session" | "invalid_credentials"
-		>
-	> {
+	): Promise<Result<{ db: UsersDb; hash: string }, "invalid_session" | "invalid_credentials">> {
 		if (!(await this.principalValid(span, principal)) || principal.sessionId === null) {
 			return fail("invalid_session");
 		}
