@@ -16,9 +16,13 @@ const MIN_SECRET_BYTES = 32;
  * The secrets tokens are signed with. JWT_SECRET signs and verifies. During
  * a rotation (README, "Rotating the signing key") JWT_PREVIOUS_SECRET still
  * verifies the tokens it signed before JWT_PREVIOUS_SECRET_RETIRED_AT, for
- * one token lifetime after that moment, so nobody is logged out. The two
- * exist only during a rotation, and wrangler can declare only required
- * secrets, so they are optional here rather than in the generated Env.
+ * one token lifetime after that moment, so nobody is logged out.
+ * wrangler.toml's top-level [secrets] declares all three, so `wrangler dev`
+ * loads them from .dev.vars (it drops keys that are not declared);
+ * [env.production.secrets] requires JWT_SECRET only. Outside a rotation the
+ * two rotation keys are empty (.dev.vars) or absent (production). Each is
+ * optional here and checked before use: no JWT_SECRET of 32 bytes is a 503,
+ * and a previous secret without a readable retirement time verifies nothing.
  */
 export interface SigningSecrets {
 	JWT_SECRET?: string;
