@@ -2,10 +2,14 @@
 // (BASE, or --base URL; default http://localhost:8787). Walks the tutorial's
 // curl steps, then API v1 (register, log in, me, an order with an
 // Idempotency-Key and its replay, list, get, cancel, the notifications the
-// task queue recorded, health), printing each
+// task queue recorded, health), then an account's life as a client sees it:
+// refresh, sessions (a second login, ended from the first), a password
+// change, logout, and deletion (the tokens and the login refused, the name
+// free again, and a new account under it without the old orders). Prints each
 // request as a curl command (tokens shortened) and each response. Stops with
-// exit code 1 at the first step that does not answer as it should. Names are new on every run,
-// so it can run again and again against the same state.
+// exit code 1 at the first step that does not answer as it should. Names are
+// new on every run, so it can run again and again against the same state.
+// One name sees five logins, the most a minute allows (LOGIN_LIMITER).
 import { argv, env, exit, stdout } from "node:process";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -16,7 +20,7 @@ interface Answer {
 }
 interface Step {
 	title: string;
-	method?: "GET" | "POST";
+	method?: "GET" | "POST" | "PUT" | "DELETE";
 	path: string;
 	body?: Json;
 	headers?: Record<string, string>;
@@ -35,8 +39,12 @@ const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const SHOWN_HEADERS = ["location", "idempotent-replayed", "retry-after", "www-authenticate"];
 const bold = (text: string) => (stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
-// Tokens are long and private; the output shows their start.
-const shorten = (text: string) => text.replace(/(eyJ[\w-]{12})[\w.-]+/g, "$1…");
+// Tokens are long and private; the output shows their start: access tokens
+// (JWTs) and refresh tokens (`<user id>.<43 base64url characters>`).
+const shorten = (text: string) =>
+	text
+		.replace(/(eyJ[\w-]{12})[\w.-]+/g, "$1…")
+		.replace(/\b(\d{1,16}\.[\w-]{6})[\w-]{37}(?![\w-])/g, "$1…");
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 function asCurl({ method = "GET", path, body, headers = {} }: Step): string {
@@ -91,6 +99,25 @@ const field = (answer: Answer, name: string): Json | undefined =>
 		? answer.body[name]
 		: undefined;
 
+/** The Authorization header for a token pair's access token. */
+const bearer = (pair: Answer) => ({ Authorization: `Bearer ${field(pair, "accessToken")}` });
+const isPair = (answer: Answer) =>
+	typeof field(answer, "accessToken") === "string" &&
+	typeof field(answer, "refreshToken") === "string"
+		? undefined
+		: "no accessToken and refreshToken";
+/** A check that the answer is the problem `type`; a refused token also says so in WWW-Authenticate. */
+const problem =
+	(type: string) =>
+	({ body, headers }: Answer): string | undefined => {
+		const got = typeof body === "object" && body && "type" in body ? body.type : undefined;
+		if (got !== type) return `expected the problem ${type}, got ${String(got)}`;
+		const challenge = headers.get("www-authenticate") ?? "";
+		return type === "/problems/invalid_token" && !challenge.includes('error="invalid_token"')
+			? 'no WWW-Authenticate: Bearer ..., error="invalid_token"'
+			: undefined;
+	};
+
 console.log(`Demo against ${BASE}`);
 await step({
 	title: "Where to start: the gateway's index of links (a browser is sent to /docs)",
@@ -99,7 +126,8 @@ await step({
 });
 
 const document = (await (await fetch(`${BASE}/openapi.json`)).json()) as { paths: object };
-if ("/register" in document.paths) {
+const tutorial = "/register" in document.paths;
+if (tutorial) {
 	console.log(`\n${bold("The tutorial's walkthrough")}`);
 	const alice = `alice_${run}`;
 	const register = { username: alice, password: "pass123" };
@@ -166,7 +194,7 @@ if ("/register" in document.paths) {
 
 console.log(`\n${bold("API v1")}`);
 const carol = { username: `carol_${run}`, password: "correct horse battery" };
-await step({
+const registered = await step({
 	title: "Register",
 	method: "POST",
 	path: "/api/v1/users",
@@ -175,14 +203,14 @@ await step({
 	check: ({ headers }) =>
 		headers.get("location") === "/api/v1/users/me" ? undefined : "no Location: /api/v1/users/me",
 });
+const loginRoute = { method: "POST", path: "/api/v1/auth/login", body: carol } as const;
 const login = await step({
-	title: "Log in",
-	method: "POST",
-	path: "/api/v1/auth/login",
-	body: carol,
+	...loginRoute,
+	title: "Log in: an access token (15 minutes) and a refresh token for the next one",
 	status: 200,
+	check: isPair,
 });
-const auth = { Authorization: `Bearer ${field(login, "accessToken")}` };
+const auth = bearer(login);
 await step({ title: "Who am I", path: "/api/v1/users/me", headers: auth, status: 200 });
 
 const order = { items: [{ sku: "book-1", quantity: 2 }] };
@@ -263,6 +291,184 @@ await step({
 	path: "/health",
 	status: 200,
 	check: (answer) => (field(answer, "status") === "ok" ? undefined : "not ok"),
+});
+
+console.log(`\n${bold("Sessions, a password change, logging out, deleting the account")}`);
+const me = { path: "/api/v1/users/me" } as const;
+const refreshed = await step({
+	title:
+		"Refresh: the refresh token buys a new pair and is spent (sent again, it would end the session)",
+	method: "POST",
+	path: "/api/v1/auth/refresh",
+	body: { refreshToken: field(login, "refreshToken") ?? null },
+	status: 200,
+	check: (answer) =>
+		isPair(answer) ??
+		(field(answer, "refreshToken") === field(login, "refreshToken")
+			? "the same refresh token again"
+			: undefined),
+});
+const sessionsOf = (answer: Answer) => {
+	const sessions = field(answer, "sessions");
+	return Array.isArray(sessions)
+		? sessions.filter(
+				(s): s is { [key: string]: Json } =>
+					typeof s === "object" && s !== null && !Array.isArray(s),
+			)
+		: [];
+};
+await step({
+	title: "My sessions: one, this one (a refresh keeps the session)",
+	path: "/api/v1/users/me/sessions",
+	headers: bearer(refreshed),
+	status: 200,
+	check: (answer) => {
+		const sessions = sessionsOf(answer);
+		return sessions.length === 1 && sessions[0]?.current === true
+			? undefined
+			: "not exactly one session, the current one";
+	},
+});
+const otherDevice = await step({
+	...loginRoute,
+	title: "Log in again, as if on another device: a second session",
+	status: 200,
+	check: isPair,
+});
+const listed = await step({
+	title: "My sessions: two, and the current one is marked",
+	path: "/api/v1/users/me/sessions",
+	headers: bearer(refreshed),
+	status: 200,
+	check: (answer) => {
+		const sessions = sessionsOf(answer);
+		return sessions.length === 2 && sessions.filter((s) => s.current === true).length === 1
+			? undefined
+			: "not two sessions with one current";
+	},
+});
+const other = sessionsOf(listed).find((s) => s.current !== true)?.id;
+await step({
+	title: "End the other device's session",
+	method: "DELETE",
+	path: `/api/v1/users/me/sessions/${other}`,
+	headers: bearer(refreshed),
+	status: 204,
+});
+await step({
+	...me,
+	title: "The other device's access token stops working at once",
+	headers: bearer(otherDevice),
+	status: 401,
+	check: problem("/problems/invalid_token"),
+});
+
+const newPassword = "a new and longer passphrase";
+const changed = await step({
+	title: "Change the password: every session ends, this one too, and the answer is a new pair",
+	method: "PUT",
+	path: "/api/v1/users/me/password",
+	headers: bearer(refreshed),
+	body: { currentPassword: carol.password, newPassword },
+	status: 200,
+	check: isPair,
+});
+await step({
+	...me,
+	title: "The access token from before the change is refused",
+	headers: bearer(refreshed),
+	status: 401,
+	check: problem("/problems/invalid_token"),
+});
+await step({
+	title: "... and so is the refresh token from before it",
+	method: "POST",
+	path: "/api/v1/auth/refresh",
+	body: { refreshToken: field(refreshed, "refreshToken") ?? null },
+	status: 401,
+	check: problem("/problems/invalid_refresh_token"),
+});
+await step({ ...me, title: "The new pair works", headers: bearer(changed), status: 200 });
+await step({
+	title: "Log out: send the refresh token; its session ends",
+	method: "POST",
+	path: "/api/v1/auth/logout",
+	body: { refreshToken: field(changed, "refreshToken") ?? null },
+	status: 204,
+});
+await step({
+	...me,
+	title: "That session's access token is refused at once",
+	headers: bearer(changed),
+	status: 401,
+	check: problem("/problems/invalid_token"),
+});
+
+const renewed = { ...carol, password: newPassword };
+const again = await step({
+	title: "Log in with the new password",
+	method: "POST",
+	path: "/api/v1/auth/login",
+	body: renewed,
+	status: 200,
+	check: isPair,
+});
+const carolId = field(registered, "id");
+await step({
+	title: "Delete the account (the password once more)",
+	method: "DELETE",
+	path: "/api/v1/users/me",
+	headers: bearer(again),
+	body: { password: newPassword },
+	status: 204,
+});
+await step({
+	...me,
+	title: "Its access token is refused from now on",
+	headers: bearer(again),
+	status: 401,
+	check: problem("/problems/invalid_token"),
+});
+await step({
+	title: "Its login fails, as for a wrong password",
+	method: "POST",
+	path: "/api/v1/auth/login",
+	body: renewed,
+	status: 401,
+	check: problem("/problems/invalid_credentials"),
+});
+if (tutorial) {
+	await step({
+		title: "The tutorial's route no longer knows the user",
+		path: `/validate_user/${carolId}`,
+		status: 404,
+	});
+}
+await step({
+	title: "The name is free again: register it anew (a new id; ids are never reused)",
+	method: "POST",
+	path: "/api/v1/users",
+	body: carol,
+	status: 201,
+	check: (answer) => (field(answer, "id") !== carolId ? undefined : "the deleted user's id again"),
+});
+const fresh = await step({
+	...loginRoute,
+	title: "Log in to the new account",
+	status: 200,
+	check: isPair,
+});
+// The deleted account's orders are erased by its user.deleted event, which
+// the tasks queue carries to the order worker (eraseOrders) within seconds.
+await step({
+	title: "Its orders: none; the old account's are not carried over",
+	path: "/api/v1/orders",
+	headers: bearer(fresh),
+	status: 200,
+	check: (answer) => {
+		const orders = field(answer, "orders");
+		return Array.isArray(orders) && orders.length === 0 ? undefined : "not an empty list";
+	},
 });
 
 console.log(`\nAll ${stepNumber} steps answered as they should.`);
