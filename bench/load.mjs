@@ -12,6 +12,20 @@ import autocannon from "autocannon";
  * @property {string} [body]
  * @property {number} status the only status that counts as a success
  * @property {(request: { headers: Record<string, string> }) => object} [setupRequest] per request, e.g. a unique Idempotency-Key
+ * @property {() => Connection} [connection] called once for each connection (and for the
+ *   preflight): state of its own across its requests, e.g. a chain of rotating refresh tokens
+ */
+
+/**
+ * What one connection sends and what it keeps of each answer. autocannon's own
+ * per-connection `context` cannot carry it: the context starts again from
+ * `initialContext` whenever a connection loops back to the first of its
+ * `requests`, which with one request is before every request. So each
+ * connection gets its own request object, with these two functions, through
+ * `setupClient` and `client.setRequests`.
+ * @typedef {object} Connection
+ * @property {(request: { headers: Record<string, string>, body?: string }) => object} setupRequest
+ * @property {(status: number, body: string) => void} onResponse
  */
 
 /**
@@ -40,19 +54,25 @@ export async function load(target, { connections, warmupSeconds, seconds, cpuMs 
 	let windowStart = Number.POSITIVE_INFINITY;
 	let lastResponse = 0;
 	let cpuStart = Number.NaN;
+	const request = {
+		method: target.method ?? "GET",
+		headers: target.headers ?? {},
+		...(target.body === undefined ? {} : { body: target.body }),
+		...(target.setupRequest ? { setupRequest: target.setupRequest } : {}),
+	};
+	const { connection } = target;
 	const instance = autocannon({
 		url: target.url.href,
 		connections,
 		duration: warmupSeconds + seconds,
 		timeout: 10,
-		requests: [
-			{
-				method: target.method ?? "GET",
-				headers: target.headers ?? {},
-				...(target.body === undefined ? {} : { body: target.body }),
-				...(target.setupRequest ? { setupRequest: target.setupRequest } : {}),
-			},
-		],
+		requests: [request],
+		...(connection
+			? {
+					setupClient: (/** @type {{ setRequests(requests: object[]): void }} */ client) =>
+						client.setRequests([{ ...request, ...connection() }]),
+				}
+			: {}),
 	});
 	instance.on("start", () => {
 		windowStart = performance.now() + warmupSeconds * 1000;

@@ -52,6 +52,7 @@ const TARGETS = {
 	floorP99: 1.5,
 	flatCurve: 1.5,
 	loginOverHash: 1.3,
+	refreshOverMe: 2,
 	internalBundleKb: 250,
 	startupMs: 50,
 	benchMinutes: 5,
@@ -109,15 +110,22 @@ const rows = [];
  * @param {Target} target
  */
 async function preflight(target) {
-	const { headers } = /** @type {{ headers: Record<string, string> }} */ (
-		target.setupRequest?.({ headers: target.headers ?? {} }) ?? { headers: target.headers ?? {} }
-	);
+	// A connection of its own, as each of the load's connections gets one.
+	const connection = target.connection?.();
+	const setup = connection?.setupRequest ?? target.setupRequest;
+	const request = {
+		headers: target.headers ?? {},
+		...(target.body === undefined ? {} : { body: target.body }),
+	};
+	const { headers, body: sent } =
+		/** @type {{ headers: Record<string, string>, body?: string }} */ (setup?.(request) ?? request);
 	const response = await fetch(target.url, {
 		method: target.method ?? "GET",
 		headers,
-		body: target.body,
+		body: sent,
 	});
 	const body = await response.text();
+	connection?.onResponse(response.status, body);
 	if (response.status !== target.status) {
 		throw new Error(`${target.method ?? "GET"} ${target.url}: ${response.status} ${body}`);
 	}
@@ -283,8 +291,12 @@ const server = await serve();
 let failed = false;
 try {
 	const gateway = (/** @type {string} */ path) => new URL(path, server.urls.gateway);
-	/** @param {string} username */
-	const login = async (username) =>
+	/**
+	 * A session's token pair, as login answers it.
+	 * @param {string} username
+	 * @returns {Promise<{ accessToken: string, refreshToken: string }>}
+	 */
+	const logIn = async (username) =>
 		JSON.parse(
 			await preflight({
 				url: gateway("/api/v1/auth/login"),
@@ -293,7 +305,8 @@ try {
 				body: JSON.stringify({ username, password: PASSWORD }),
 				status: 200,
 			}),
-		).accessToken;
+		);
+	const login = async (/** @type {string} */ username) => (await logIn(username)).accessToken;
 
 	await preflight({
 		url: gateway("/api/v1/users"),
@@ -304,6 +317,16 @@ try {
 	});
 	await server.seedUsers(PLAN.users[0] ?? 1);
 	const token = await login("bench");
+	// Who is who. User 1 ("bench") sends the orders and the users/me curve's
+	// requests; users 2, 3, ... hold the curves' data, a size each; the next
+	// one logs in under load: every login starts a session, and a user's 51st
+	// ends their least recently used one, so the login row must not be the
+	// user whose token other rows send. The users after it, which exist once
+	// the users table has grown for its curve, hold the sessions refresh is
+	// measured on. All share user 1's password (seedUsers).
+	const curveUsers = PLAN.orders.length + PLAN.notifications.length;
+	const loginUser = `bench_${2 + curveUsers}`;
+	const firstSessionUser = 3 + curveUsers;
 
 	/** @type {Record<string, Target>} */
 	const baselines = {
@@ -378,7 +401,7 @@ try {
 		url: gateway("/api/v1/auth/login"),
 		method: "POST",
 		headers: JSON_BODY,
-		body: JSON.stringify({ username: "bench", password: PASSWORD }),
+		body: JSON.stringify({ username: loginUser, password: PASSWORD }),
 		status: 200,
 	});
 	hash.push(await measure("PBKDF2 alone (again)", hashAlone));
@@ -450,6 +473,67 @@ try {
 		},
 	});
 
+	// Refresh against GET /api/v1/users/me, the plainest route a token takes:
+	// both reach the user's Account object, users/me with a D1 read beside it.
+	// Both run over the same sessions, one per connection (and one for the
+	// preflight), each a distinct user's, so no two connections share an
+	// Account object and no username meets the login limit. Refresh tokens
+	// rotate: each connection refreshes its own session, one request after
+	// another, each with the token the previous answer gave. A broken chain
+	// answers 401 from then on, and a 401 is an error like any other. The
+	// users table has its largest size by now, so these users exist (see
+	// "Who is who"); like the hash around login, users/me runs before and
+	// after.
+	progress("== sessions: POST /api/v1/auth/refresh against GET /api/v1/users/me");
+	/** @type {{ accessToken: string, refreshToken: string }[]} */
+	const sessions = [];
+	for (let i = 0; i <= PLAN.load.connections; i++) {
+		sessions.push(await logIn(`bench_${firstSessionUser + i}`));
+	}
+	let turn = 0;
+	/** The next session, round the list: a load's preflight and connections take one each. */
+	const nextSession = () => {
+		const session = sessions[turn++ % sessions.length];
+		if (!session) throw new Error("no sessions");
+		return session;
+	};
+	/** @type {Target} */
+	const meAsSession = {
+		url: gateway("/api/v1/users/me"),
+		status: 200,
+		connection: () => {
+			const session = nextSession();
+			return {
+				setupRequest: (request) => ({
+					...request,
+					headers: { ...request.headers, ...bearer(session.accessToken) },
+				}),
+				onResponse: () => {},
+			};
+		},
+	};
+	const meRows = [await measure("GET /api/v1/users/me", meAsSession)];
+	const refreshRow = await measure("POST /api/v1/auth/refresh", {
+		url: gateway("/api/v1/auth/refresh"),
+		method: "POST",
+		headers: JSON_BODY,
+		status: 200,
+		connection: () => {
+			const session = nextSession();
+			return {
+				setupRequest: (request) => ({
+					...request,
+					body: JSON.stringify({ refreshToken: session.refreshToken }),
+				}),
+				// The next pair; users/me, after, sends its access token.
+				onResponse: (status, body) => {
+					if (status === 200) Object.assign(session, JSON.parse(body));
+				},
+			};
+		},
+	});
+	meRows.push(await measure("GET /api/v1/users/me (again)", meAsSession));
+
 	progress("== baselines again");
 	floor.push(await measure("baseline: floor, POST /orders (again)", baselines.floor));
 	hello.push(await measure("baseline: hello world (again)", baselines.hello));
@@ -464,6 +548,8 @@ try {
 			keyed,
 			hash,
 			login: loginRow,
+			me: meRows,
+			refresh: refreshRow,
 			curveRows,
 			elapsedMinutes,
 			state: server.state,
@@ -494,13 +580,26 @@ function drift(/** @type {Row[]} */ runs) {
 /**
  * The whole report, in Markdown so it can go into docs/PERFORMANCE.md as it is.
  * @param {{ hello: Row[], floor: Row[], orders: Row, keyed: Row, hash: Row[], login: Row,
- *   curveRows: CurveRow[], elapsedMinutes: number,
+ *   me: Row[], refresh: Row, curveRows: CurveRow[], elapsedMinutes: number,
  *   state: string }} results
  */
-function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMinutes, state }) {
+function report({
+	hello,
+	floor,
+	orders,
+	keyed,
+	hash,
+	login,
+	me,
+	refresh,
+	curveRows,
+	elapsedMinutes,
+	state,
+}) {
 	const h = mean(hello);
 	const f = mean(floor);
 	const pbkdf2 = mean(hash);
+	const meMean = mean(me);
 	const { connections, warmupSeconds, seconds } = PLAN.load;
 	const lines = [
 		flags.smoke ? "# Bench (smoke run: too short to measure anything)" : "# Bench",
@@ -606,6 +705,16 @@ function report({ hello, floor, orders, keyed, hash, login, curveRows, elapsedMi
 			`login ≤ ${TARGETS.loginOverHash} × the hash alone, in CPU per request`,
 			fixed(login.cpuMs / pbkdf2.cpuMs),
 			login.cpuMs / pbkdf2.cpuMs <= TARGETS.loginOverHash,
+		],
+		[
+			`refresh ≤ ${TARGETS.refreshOverMe} × GET /api/v1/users/me, in CPU per request (each a session per connection)`,
+			fixed(refresh.cpuMs / meMean.cpuMs),
+			refresh.cpuMs / meMean.cpuMs <= TARGETS.refreshOverMe,
+		],
+		[
+			"POST /api/v1/auth/refresh: no errors (a broken chain of refresh tokens answers 401)",
+			String(refresh.errors),
+			refresh.errors === 0,
 		],
 		[
 			`user and order bundles < ${TARGETS.internalBundleKb} KB raw`,
