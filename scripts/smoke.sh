@@ -7,12 +7,21 @@
 # orders survived and that tokens the old key signed still verify; then
 # finishes the rotation, restarts, and checks that they no longer do. A
 # .dev.vars that was there before is put back as it was at exit. Uses port
-# 8787 (the walkthrough's) unless PORT is set; talks only to localhost.
+# 8787 (the walkthrough's) unless PORT is set, and stops at once if something
+# already answers there; talks only to localhost.
+#
+# Both ways, one throwaway account also goes through its whole life: refresh
+# rotation and reuse detection, sessions listed and ended, a password change,
+# its deletion (its tokens, its login and, where the tutorial's routes are on,
+# /validate_user refused), its name registered again with no orders, logout.
+# Locally the smoke also finds the order worker's eraseOrders for that
+# deletion in the dev log.
 #
 # `npm run smoke -- --base https://gateway.example.workers.dev`: a deployed
 # gateway instead (CI runs it after each deploy). Starts nothing; read-only
-# checks plus one throwaway account (register, log in, order, list, health);
-# no tutorial routes, which production does not serve.
+# checks plus that one throwaway account, the only account it deletes; no
+# tutorial walkthrough (production does not serve those routes), and the
+# /validate_user check only where /openapi.json lists that route.
 set -euo pipefail
 
 REMOTE=
@@ -33,6 +42,12 @@ DEV_VARS_SAVED=
 
 start() {
 	local started=$SECONDS
+	# npm run dev refuses a busy port, but the wait below would then reach
+	# whatever holds it (often another npm run dev) and test that instead.
+	if curl -s -o /dev/null "$BASE/health"; then
+		echo "FAIL: something already answers on $BASE; stop it or choose another port (PORT=9000 npm run smoke)"
+		exit 1
+	fi
 	PERSIST_TO="$STATE/state" setsid npm run dev -- --port "$PORT" >>"$STATE/dev.log" 2>&1 &
 	PID=$!
 	until curl -s -o /dev/null "$BASE/health"; do
@@ -82,13 +97,20 @@ expect() {
 	local got_status=${out##*$'\n'}
 	# shellcheck disable=SC2053 # the pattern is a glob on purpose
 	if [[ $got_status == "$status" && $BODY == $pattern ]]; then
-		# One line each, and no token in a log (CI's logs may be public).
+		# One line each.
 		local shown
-		shown=$(tr '\n' ' ' <<<"$BODY" | sed -E 's/"(accessToken|refreshToken)":"[^"]*"/"\1":"(hidden)"/g')
+		shown=$(tr '\n' ' ' <<<"$BODY" | hide)
 		pass "$status ${shown:0:200}"
 	else
-		fail "expected $status $pattern, got $got_status $BODY  (curl $*)"
+		fail "$(hide <<<"expected $status $pattern, got $got_status $BODY  (curl $*)")"
 	fi
+}
+# No token or password in a log (CI's logs may be public, and a refresh token
+# lives 30 days): access and refresh tokens, Bearer headers and the passwords
+# in request bodies are shown as (hidden).
+hide() {
+	sed -E -e 's/"(accessToken|refreshToken|password|currentPassword|newPassword)":"[^"]*"/"\1":"(hidden)"/g' \
+		-e 's/(Bearer )[^ "]+/\1(hidden)/g'
 }
 # The value of a JSON string field in BODY.
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$BODY"; }
@@ -107,19 +129,113 @@ read_only() {
 	expect 404 '*"/problems/not_found"*' -- "$BASE/no-such-route"
 }
 
-# One new account that places and lists an order, under a name no run reuses.
+# One new account that places and lists an order, under a name no run reuses;
+# then account_lifecycle, which ends it.
 throwaway_account() {
 	local name="smoke_$(date +%s)_$RANDOM" password="smoke $RANDOM correct horse"
 	echo "== one throwaway account: $name"
 	expect 201 '*' -- -X POST "$BASE/api/v1/users" -H 'Content-Type: application/json' -d "{\"username\":\"$name\",\"password\":\"$password\"}"
+	local id
+	id=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' <<<"$BODY")
 	expect 200 '*"accessToken"*' -- -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' -d "{\"username\":\"$name\",\"password\":\"$password\"}"
-	local auth="Authorization: Bearer $(field accessToken)"
+	local access refresh
+	access=$(field accessToken) refresh=$(field refreshToken)
+	local auth="Authorization: Bearer $access"
 	expect 200 "*\"username\":\"$name\"*" -- "$BASE/api/v1/users/me" -H "$auth"
 	expect 201 '*"status":"created"*' -- -X POST "$BASE/api/v1/orders" -H "$auth" -H 'Content-Type: application/json' -d '{"items":[{"sku":"smoke-1","quantity":1}]}'
 	local order
 	order=$(field id)
 	expect 200 "*\"id\":\"$order\"*" -- "$BASE/api/v1/orders" -H "$auth"
 	expect 200 '*"status":"ok"*' -- "$BASE/health"
+	account_lifecycle "$name" "$password" "$id" "$refresh"
+}
+
+# The rest of the throwaway account's life, from its first session (its
+# refresh token given): refresh and reuse, sessions, a password change,
+# deletion, its name registered again. It logs in with that name five times,
+# the most LOGIN_LIMITER allows in a minute, so each session serves as much
+# as it can: the first shows reuse detection, the new account's shows logout.
+account_lifecycle() {
+	local name=$1 password=$2 id=$3 refresh=$4
+	local json='Content-Type: application/json' login="$BASE/api/v1/auth/login" me="$BASE/api/v1/users/me"
+	local credentials="{\"username\":\"$name\",\"password\":\"$password\"}"
+	bearer() { echo "Authorization: Bearer $1"; }
+	refresh_body() { echo "{\"refreshToken\":\"$1\"}"; }
+
+	echo "== refresh: a new pair; sending the spent token again ends the session"
+	expect 200 '*"refreshToken"*' -- -X POST "$BASE/api/v1/auth/refresh" -H "$json" -d "$(refresh_body "$refresh")"
+	local access2 refresh2
+	access2=$(field accessToken) refresh2=$(field refreshToken)
+	expect 200 "*\"username\":\"$name\"*" -- "$me" -H "$(bearer "$access2")"
+	expect 401 '*"/problems/invalid_refresh_token"*' -- -X POST "$BASE/api/v1/auth/refresh" -H "$json" -d "$(refresh_body "$refresh")"
+	expect 401 '*"/problems/invalid_refresh_token"*' -- -X POST "$BASE/api/v1/auth/refresh" -H "$json" -d "$(refresh_body "$refresh2")"
+	expect 401 '*"/problems/invalid_token"*' -- -D "$STATE/headers" "$me" -H "$(bearer "$access2")"
+	if grep -qi '^www-authenticate: Bearer realm="api", error="invalid_token"' "$STATE/headers"; then
+		pass 'WWW-Authenticate: Bearer realm="api", error="invalid_token", ...'
+	else
+		fail "no invalid_token challenge: $(grep -i '^www-authenticate' "$STATE/headers")"
+	fi
+
+	echo "== sessions: two logins; one ends the other"
+	expect 200 '*"accessToken"*' -- -X POST "$login" -H "$json" -d "$credentials"
+	local access3
+	access3=$(field accessToken)
+	expect 200 '*"accessToken"*' -- -X POST "$login" -H "$json" -d "$credentials"
+	local access4
+	access4=$(field accessToken)
+	expect 200 '*"current":true*' -- "$me/sessions" -H "$(bearer "$access3")"
+	local other
+	other=$(grep -o '"id":"[0-9a-f]*"[^}]*"current":false' <<<"$BODY" | sed 's/"id":"\([0-9a-f]*\)".*/\1/') || true
+	if [[ $(grep -o '"id":' <<<"$BODY" | wc -l) -eq 2 && $(wc -w <<<"$other") -eq 1 ]]; then
+		pass "2 sessions listed, 1 current"
+	else
+		fail "sessions: $BODY"
+	fi
+	expect 204 '' -- -X DELETE "$me/sessions/$other" -H "$(bearer "$access3")"
+	expect 401 '*"/problems/invalid_token"*' -- "$me" -H "$(bearer "$access4")"
+
+	echo "== password change: a new pair; every older token refused"
+	local new_password="$password, changed"
+	expect 200 '*"refreshToken"*' -- -X PUT "$me/password" -H "$(bearer "$access3")" -H "$json" -d "{\"currentPassword\":\"$password\",\"newPassword\":\"$new_password\"}"
+	local access5
+	access5=$(field accessToken)
+	expect 401 '*"/problems/invalid_token"*' -- "$me" -H "$(bearer "$access3")"
+	expect 200 "*\"username\":\"$name\"*" -- "$me" -H "$(bearer "$access5")"
+
+	echo "== deletion: the token, the login and validate_user refused"
+	expect 204 '' -- -D "$STATE/headers" -X DELETE "$me" -H "$(bearer "$access5")" -H "$json" -d "{\"password\":\"$new_password\"}"
+	local deletion
+	deletion=$(sed -n 's/^x-request-id: *\([^[:space:]]*\).*/\1/Ip' "$STATE/headers")
+	expect 401 '*"/problems/invalid_token"*' -- "$me" -H "$(bearer "$access5")"
+	expect 401 '*"/problems/invalid_credentials"*' -- -X POST "$login" -H "$json" -d "{\"username\":\"$name\",\"password\":\"$new_password\"}"
+	# Where the tutorial's routes are on (the contract lists them), /validate_user forgets the id.
+	if [[ $(curl -s "$BASE/openapi.json") == *'"/validate_user/{user_id}"'* ]]; then
+		expect 404 '{"error":"User not found"}' -- "$BASE/validate_user/$id"
+	fi
+
+	echo "== the same name again: a new account without the old orders; logout"
+	expect 201 "*\"username\":\"$name\"*" -- -X POST "$BASE/api/v1/users" -H "$json" -d "$credentials"
+	expect 200 '*"accessToken"*' -- -X POST "$login" -H "$json" -d "$credentials"
+	local access6 refresh6
+	access6=$(field accessToken) refresh6=$(field refreshToken)
+	expect 200 '*"orders":\[\]*' -- "$BASE/api/v1/orders" -H "$(bearer "$access6")"
+	expect 204 '' -- -X POST "$BASE/api/v1/auth/logout" -H "$json" -d "$(refresh_body "$refresh6")"
+	expect 401 '*"/problems/invalid_token"*' -- "$me" -H "$(bearer "$access6")"
+
+	# The deleted account's orders are erased through the tasks queue (the
+	# user worker's consumer calls the order worker's eraseOrders); locally
+	# its log line, under the deletion's request id, says it happened.
+	if [[ -z $REMOTE ]]; then
+		local deadline=$((SECONDS + 5)) erased=
+		until erased=$(grep -F "\"requestId\":\"$deletion\"" "$STATE/dev.log" | grep -F '"rpc":"eraseOrders","status":"ok"') || ((SECONDS >= deadline)); do
+			sleep 0.2
+		done
+		if [[ -n $deletion && -n $erased ]]; then
+			pass "the order worker erased the deleted account's orders (eraseOrders, request $deletion)"
+		else
+			fail "no eraseOrders for the deletion (request '$deletion') in the dev log within 5 s"
+		fi
+	fi
 }
 
 if [[ -n $REMOTE ]]; then
