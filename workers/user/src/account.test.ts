@@ -303,6 +303,22 @@ describe("deleteAccount", () => {
 			expect(results.filter((result) => result.ok)).toHaveLength(1);
 		});
 
+		it("stops checking passwords after 5 wrong ones in a minute, even concurrent ones", async () => {
+			const { principal } = await signedUp();
+			const guesses = await Promise.all(
+				Array.from({ length: 8 }, (_, n) => service().deleteAccount(call, principal, `guess-${n}`)),
+			);
+			const errors = guesses.map((result) => !result.ok && result.error);
+			expect(errors.filter((error) => error === "invalid_credentials")).toHaveLength(5);
+			expect(errors.filter((error) => error === "too_many_attempts")).toHaveLength(3);
+			// Even the right password waits out the minute.
+			expect(await service().deleteAccount(call, principal, "pass1234")).toEqual({
+				ok: false,
+				error: "too_many_attempts",
+			});
+			expect(await service().isValidUser(call, principal)).toBe(true);
+		});
+
 		it("starts no session for a login that raced the deletion", async () => {
 			const { user } = await signedUp();
 			const account = env.ACCOUNT.getByName(String(user.id));

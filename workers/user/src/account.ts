@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { loggedSync } from "../../../shared/log";
+import { loggedCall, loggedSync } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { CallContext } from "../../../shared/rpc";
 import type { Session } from "../../../shared/sessions";
+import { DECOY_HASH, verifyPassword } from "./password";
 import {
 	endAllSessions,
 	endSession,
@@ -50,6 +51,12 @@ function hasSchema(sql: SqlStorage): boolean {
 
 const SERVICE = "user";
 
+/** Wrong passwords an account takes per minute before it refuses to check more (a 429). */
+export const MAX_PASSWORD_FAILURES = 5;
+export const PASSWORD_FAILURE_WINDOW_MS = 60_000;
+
+export type PasswordCheck = "ok" | "wrong" | "throttled" | "invalid_session";
+
 /**
  * One user's per-user state in the user worker, one object per user id
  * (`ACCOUNT.getByName(String(userId))`): the user's sessions, checked on
@@ -67,6 +74,11 @@ export class Account extends DurableObject<Env> {
 	 * until then every read answers "no session" and nothing is stored.
 	 */
 	private ready = false;
+	/**
+	 * When the last wrong passwords were given. In memory: an object idle
+	 * long enough to be evicted has outlived the window anyway.
+	 */
+	private failures: number[] = [];
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -89,6 +101,34 @@ export class Account extends DurableObject<Env> {
 
 	private get closed(): boolean {
 		return this.ready && this.sql.exec("SELECT 1 FROM closed").toArray().length > 0;
+	}
+
+	/**
+	 * Checks the password of a signed-in user about to change the password or
+	 * delete the account, against the hash the caller read from D1. One check
+	 * at a time per account, counting wrong ones: concurrent guesses cannot
+	 * slip past the count together, while any number of concurrent requests
+	 * with the right password all get checked (no 429 for them). The user's
+	 * other calls wait out one PBKDF2 at most.
+	 */
+	async checkPassword(
+		call: CallContext,
+		sessionId: string,
+		storedHash: string | null,
+		password: string,
+	): Promise<PasswordCheck> {
+		return loggedCall(this.telemetry, "Account.checkPassword", call, () =>
+			this.ctx.blockConcurrencyWhile(async (): Promise<PasswordCheck> => {
+				const now = Date.now();
+				if (!this.ready || !sessionLive(this.sql, sessionId, now)) return "invalid_session";
+				this.failures = this.failures.filter((at) => at > now - PASSWORD_FAILURE_WINDOW_MS);
+				if (this.failures.length >= MAX_PASSWORD_FAILURES) return "throttled";
+				const valid = await verifyPassword(password, storedHash ?? DECOY_HASH);
+				if (valid && storedHash !== null) return "ok";
+				this.failures.push(now);
+				return "wrong";
+			}),
+		);
 	}
 
 	/** A new session for a login; null once the account is deleted. */

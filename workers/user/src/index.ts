@@ -15,7 +15,7 @@ import {
 } from "../../../shared/rpc";
 import type { IssuedSession, Session } from "../../../shared/sessions";
 import type { NewUser, User } from "../../../shared/users";
-import type { Account } from "./account";
+import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { listNotifications } from "./notifications";
@@ -39,6 +39,15 @@ import {
 export { Account } from "./account";
 
 const SERVICE = "user";
+
+/** Why a password change or deletion was refused. */
+type PasswordCheckFailure = "invalid_session" | "invalid_credentials" | "too_many_attempts";
+
+const CHECK_FAILURE = {
+	wrong: "invalid_credentials",
+	throttled: "too_many_attempts",
+	invalid_session: "invalid_session",
+} as const satisfies Record<Exclude<PasswordCheck, "ok">, PasswordCheckFailure>;
 
 /** The refresh token a client gets back for a session that started or rotated. */
 const issued = (session: StartedSession, refreshToken: string): IssuedSession => ({
@@ -186,26 +195,33 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/**
 	 * Changes the password once the current one is given; every session ends
-	 * and a new one starts for the caller.
+	 * and a new one starts for the caller. The sessions end before the new
+	 * hash is written, so a failure in between leaves the old password and
+	 * no session (log in again), never a new password beside old sessions.
 	 */
 	async changePassword(
 		call: CallContext,
 		principal: Principal,
 		currentPassword: string,
 		newPassword: string,
-	): Promise<Result<{ session: IssuedSession }, "invalid_session" | "invalid_credentials">> {
+	): Promise<Result<{ session: IssuedSession }, PasswordCheckFailure>> {
 		return loggedCall(this.telemetry, "changePassword", call, async (span) => {
 			const checked = await this.checkPassword(span, principal, currentPassword);
 			if (!checked.ok) return checked;
 			const { db, hash } = checked.value;
-			const next = await hashPassword(newPassword);
+			const [next, refresh] = await Promise.all([
+				hashPassword(newPassword),
+				newRefreshToken(principal.userId),
+			]);
+			const account = this.account(principal.userId);
+			const started = released(await account.restart(span, refresh.hash));
+			if (!started) return fail("invalid_session");
 			// Another change won the race: this one's current password is no longer current.
 			if (!(await replacePasswordHash(db, principal.userId, hash, next))) {
+				released(await account.end(span, started.id, started.id));
 				return fail("invalid_credentials");
 			}
-			const refresh = await newRefreshToken(principal.userId);
-			const started = released(await this.account(principal.userId).restart(span, refresh.hash));
-			return started ? ok({ session: issued(started, refresh.token) }) : fail("invalid_session");
+			return ok({ session: issued(started, refresh.token) });
 		});
 	}
 
@@ -219,7 +235,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		call: CallContext,
 		principal: Principal,
 		password: string,
-	): Promise<Result<null, "invalid_session" | "invalid_credentials">> {
+	): Promise<Result<null, PasswordCheckFailure>> {
 		return loggedCall(this.telemetry, "deleteAccount", call, async (span) => {
 			const checked = await this.checkPassword(span, principal, password);
 			if (!checked.ok) return checked;
@@ -286,21 +302,25 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	/**
 	 * For a change that asks for the password again: the session is live and
-	 * the password right. Gives the primary's view of the user, which the
-	 * change then writes to, and the hash it checked.
+	 * the password right, as the user's Account object checks it (one check
+	 * at a time, wrong ones counted). Gives the primary's view of the user,
+	 * which the change then writes to, and the hash it checked.
 	 */
 	private async checkPassword(
 		span: CallContext,
 		principal: Principal,
 		password: string,
-	): Promise<Result<{ db: UsersDb; hash: string }, "invalid_session" | "invalid_credentials">> {
-		if (!(await this.principalValid(span, principal)) || principal.sessionId === null) {
-			return fail("invalid_session");
-		}
+	): Promise<Result<{ db: UsersDb; hash: string }, PasswordCheckFailure>> {
+		if (principal.sessionId === null) return fail("invalid_session");
 		const db = usersDb(this.env.DB.withSession("first-primary"));
 		const hash = await findPasswordHash(db, principal.userId);
-		const valid = await verifyPassword(password, hash ?? DECOY_HASH);
-		return hash !== null && valid ? ok({ db, hash }) : fail("invalid_credentials");
+		const account = this.account(principal.userId);
+		const checked = released(
+			await account.checkPassword(span, principal.sessionId, hash, password),
+		);
+		if (checked !== "ok") return fail(CHECK_FAILURE[checked]);
+		// "ok" means a stored hash matched.
+		return hash === null ? fail("invalid_credentials") : ok({ db, hash });
 	}
 
 	/**

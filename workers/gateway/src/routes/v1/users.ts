@@ -92,7 +92,8 @@ const changePassword = createRoute({
 	tags: ["Users"],
 	summary: "Change the password",
 	description:
-		"Needs the current password (rate limited like login). Every session ends, the " +
+		"Needs the current password (rate limited like login, and 5 wrong ones a minute per " +
+		"account). Every session ends, the " +
 		"caller's too, and every access token issued before stops working; the answer is a " +
 		"new token pair for a new session, so the caller stays logged in.",
 	...authed,
@@ -112,7 +113,8 @@ const deleteMe = createRoute({
 	tags: ["Users"],
 	summary: "Delete the account and everything it holds",
 	description:
-		"Needs the password (rate limited like login). From the 204 on, the account's tokens " +
+		"Needs the password: after 5 wrong ones in a minute the account answers 429 for the " +
+		"rest of it. From the 204 on, the account's tokens " +
 		"and refresh tokens are refused and its login fails; its orders and notifications are " +
 		"erased by the deletion's event within seconds (docs/ACCOUNTS.md). Ids are never reused.",
 	...authed,
@@ -174,6 +176,14 @@ const endAllSessions = createRoute({
 const accountProblem = {
 	invalid_session: tokenNoLongerValid,
 	invalid_credentials: () => new ApiError("invalid_credentials", "The password is not right"),
+	too_many_attempts: () =>
+		new ApiError(
+			"rate_limited",
+			"Too many wrong passwords for this account; try again in 60 seconds",
+			{
+				retryAfterSeconds: 60,
+			},
+		),
 	not_found: () => new ApiError("not_found", "No such session"),
 };
 
@@ -213,7 +223,6 @@ export const meRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: rejectInvalid 
 	})
 	.openapi(deleteMe, async (c) => {
 		const { principal } = c.var;
-		await limitPasswordCheck(c, principal.userId);
 		const { password } = c.req.valid("json");
 		const deleted = await callService("user", () =>
 			c.env.USER_SERVICE.deleteAccount(callContext(c), principal, password),
