@@ -61,8 +61,8 @@ export const WORK = {
 		"workers/user/src/index.ts logIn: reads the primary (its session goes to the user's Account object)",
 	),
 	primaryStatementsPerEvent: input(
-		4,
-		"workers/user/src/tasks.ts performTask: notification insert + select, user read, emailed update",
+		1,
+		"workers/user/src/tasks.ts notify: the user read for the e-mail (the notification itself is written in the user's Account object)",
 	),
 	notificationBytes: input(180, `${ROW_SIZES}: a notification, its row and both indexes`),
 	userBytes: input(230, `${ROW_SIZES}: a user, its row and the unique name index`),
@@ -100,8 +100,8 @@ export function model(profile) {
 	const notificationsPerUser = 1 + profile.ordersPerUser;
 	const cap = LIMITS.orderRequestsPerUserPerSecond.value;
 	const perUser = profile.users > 0 ? profile.orders / profile.users : profile.orders;
-	const d1Bytes =
-		profile.users * (WORK.userBytes.value + notificationsPerUser * WORK.notificationBytes.value);
+	const d1Bytes = profile.users * WORK.userBytes.value;
+	const accountBytes = notificationsPerUser * WORK.notificationBytes.value;
 	const cpuSeconds =
 		(profile.orders * MEASURED.cpuMsPerOrder.value +
 			profile.reads * MEASURED.cpuMsPerRead.value +
@@ -114,14 +114,14 @@ export function model(profile) {
 			kind: "rate",
 			load: `${round(primaryStatements)} statements/s`,
 			utilisation: (primaryStatements * LIMITS.d1QueryMs.value) / 1000,
-			grows: "with registrations, logins and every event's notification",
+			grows: "with registrations, logins and every event's e-mail lookup",
 		},
 		{
 			part: "user worker's D1: storage",
 			kind: "size",
-			load: `${size(d1Bytes)} (users and their notifications)`,
+			load: `${size(d1Bytes)} (users)`,
 			utilisation: d1Bytes / LIMITS.d1DatabaseBytes.value,
-			grows: "with users × their orders (a notification each)",
+			grows: "with users",
 		},
 		{
 			part: "tasks queue",
@@ -147,6 +147,13 @@ export function model(profile) {
 			load: size(profile.ordersPerUser * WORK.orderBytes.value),
 			utilisation: (profile.ordersPerUser * WORK.orderBytes.value) / LIMITS.doStorageBytes.value,
 			grows: "with one user's orders",
+		},
+		{
+			part: "one user's Account object: storage",
+			kind: "size",
+			load: `${size(accountBytes)} (their notifications; sessions are a few rows)`,
+			utilisation: accountBytes / LIMITS.doStorageBytes.value,
+			grows: "with one user's orders (a notification each)",
 		},
 		{
 			part: "workers (gateway, user, order): CPU",

@@ -1,8 +1,22 @@
 import { DurableObject } from "cloudflare:workers";
 import { loggedCall, loggedSync } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
-import type { CallContext } from "../../../shared/rpc";
+import type { NotificationPage } from "../../../shared/notifications";
+import type { PageRequest } from "../../../shared/pagination";
+import { type CallContext, fail, type Result } from "../../../shared/rpc";
 import type { Session } from "../../../shared/sessions";
+import {
+	deleteNotifications,
+	importNotifications,
+	legacyMoved,
+	listNotifications,
+	markEmailed,
+	markLegacyMoved,
+	NOTIFICATION_TABLES,
+	type NotificationRow,
+	type NotifyingEvent,
+	recordNotification,
+} from "./notifications";
 import { DECOY_HASH, verifyPassword } from "./password";
 import {
 	endAllSessions,
@@ -29,6 +43,7 @@ const MIGRATIONS: string[][] = [
 		// session, so a login or refresh racing the deletion cannot revive it.
 		"CREATE TABLE closed (id INTEGER PRIMARY KEY CHECK (id = 1), closed_at INTEGER NOT NULL)",
 	],
+	NOTIFICATION_TABLES,
 ];
 
 function migrate(sql: SqlStorage): void {
@@ -60,8 +75,8 @@ export type PasswordCheck = "ok" | "wrong" | "throttled" | "invalid_session";
 /**
  * One user's per-user state in the user worker, one object per user id
  * (`ACCOUNT.getByName(String(userId))`): the user's sessions, checked on
- * every request a token makes, so that the shared D1 primary takes no
- * write per refresh. Every method is synchronous, so each is one
+ * every request a token makes, and their notifications, so that the shared
+ * D1 primary takes no write per refresh or per event. Every method is synchronous, so each is one
  * transaction and concurrent calls for one user never interleave: of 50
  * refreshes with one token, one rotates it and the rest see it rotated.
  */
@@ -205,6 +220,53 @@ export class Account extends DurableObject<Env> {
 	}
 
 	/**
+	 * Records the notification an event calls for, once per event id; null
+	 * once the account is deleted (a late event notifies nobody).
+	 */
+	notify(call: CallContext, event: NotifyingEvent): NotificationRow | null {
+		return loggedSync(this.telemetry, "Account.notify", call, () => {
+			if (this.closed) return null;
+			if (!this.ready) this.prepare();
+			return recordNotification(this.sql, event, Date.now());
+		});
+	}
+
+	markEmailed(call: CallContext, notificationId: string): void {
+		loggedSync(this.telemetry, "Account.markEmailed", call, () => {
+			if (this.ready) markEmailed(this.sql, notificationId, Date.now());
+		});
+	}
+
+	/**
+	 * A page of notifications for the holder of live session `sessionId`, or
+	 * `move_legacy` while this user's notifications recorded in D1 have not
+	 * been moved here yet (the caller moves them with moveLegacy, then asks again).
+	 */
+	notifications(
+		call: CallContext,
+		sessionId: string,
+		page: PageRequest,
+	): Result<NotificationPage, "invalid_session" | "invalid_cursor" | "move_legacy"> {
+		return loggedSync(this.telemetry, "Account.notifications", call, () => {
+			if (!this.ready || !sessionLive(this.sql, sessionId, Date.now())) {
+				return fail("invalid_session");
+			}
+			if (!legacyMoved(this.sql)) return fail("move_legacy");
+			return listNotifications(this.sql, page);
+		});
+	}
+
+	/** Takes a batch of the user's notifications from D1; `last` marks the move done. */
+	moveLegacy(call: CallContext, rows: NotificationRow[], last: boolean): void {
+		loggedSync(this.telemetry, "Account.moveLegacy", call, () => {
+			if (this.closed) return;
+			if (!this.ready) this.prepare();
+			importNotifications(this.sql, rows);
+			if (last) markLegacyMoved(this.sql, Date.now());
+		});
+	}
+
+	/**
 	 * The account is deleted: every session ends, and none starts again.
 	 * Idempotent, so the deletion cascade may repeat it.
 	 */
@@ -212,6 +274,7 @@ export class Account extends DurableObject<Env> {
 		loggedSync(this.telemetry, "Account.close", call, () => {
 			if (!this.ready) this.prepare();
 			endAllSessions(this.sql);
+			deleteNotifications(this.sql);
 			this.sql.exec("INSERT OR IGNORE INTO closed (id, closed_at) VALUES (1, ?)", Date.now());
 		});
 	}

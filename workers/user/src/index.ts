@@ -18,7 +18,7 @@ import type { NewUser, User } from "../../../shared/users";
 import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
-import { listNotifications } from "./notifications";
+import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
 import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
@@ -276,8 +276,15 @@ export class UserService extends WorkerEntrypoint<Env> {
 		page: PageRequest,
 	): Promise<Result<NotificationPage, "invalid_cursor" | "invalid_user">> {
 		return loggedCall(this.telemetry, "listNotifications", call, async (span) => {
-			if (!(await this.principalValid(span, principal))) return fail("invalid_user");
-			return listNotifications(usersDb(this.readSession(call)), principal.userId, page);
+			if (principal.sessionId === null) return fail("invalid_user");
+			const account = this.account(principal.userId);
+			let listed = released(await account.notifications(span, principal.sessionId, page));
+			if (!listed.ok && listed.error === "move_legacy") {
+				await this.moveLegacyNotifications(span, principal.userId);
+				listed = released(await account.notifications(span, principal.sessionId, page));
+			}
+			if (listed.ok) return listed;
+			return fail(listed.error === "invalid_cursor" ? "invalid_cursor" : "invalid_user");
 		});
 	}
 
@@ -291,6 +298,25 @@ export class UserService extends WorkerEntrypoint<Env> {
 
 	private account(userId: number): DurableObjectStub<Account> {
 		return this.env.ACCOUNT.getByName(String(userId));
+	}
+
+	/**
+	 * Moves the user's notifications recorded in D1 before they lived in the
+	 * Account object, oldest first, in batches; once per user. A row moved
+	 * twice (a crash before its D1 delete) is kept once.
+	 */
+	private async moveLegacyNotifications(span: CallContext, userId: number): Promise<void> {
+		const db = usersDb(this.env.DB.withSession("first-primary"));
+		const account = this.account(userId);
+		for (let after = 0; ; ) {
+			const rows = await legacyBatch(db, userId, after);
+			const last = rows.length < MOVE_BATCH;
+			released(await account.moveLegacy(span, rows, last));
+			const newest = rows.at(-1);
+			if (newest) await deleteLegacy(db, userId, newest.seq);
+			if (last || !newest) return;
+			after = newest.seq;
+		}
 	}
 
 	private async principalValid(span: CallContext, principal: Principal): Promise<boolean> {

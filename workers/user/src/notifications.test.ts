@@ -3,65 +3,66 @@ import { describe, expect, it } from "vitest";
 import { testCall } from "../../../test/call-context";
 import { orderCreated, userRegistered } from "../../../test/events";
 import { unwrap } from "../../../test/unwrap";
-import { listNotifications, recordNotification } from "./notifications";
-import { deleteUser, insertUser, usersDb } from "./users";
 
-const db = () => usersDb(env.DB);
+const call = testCall();
+let accounts = 0;
 
-/** A stored user's id: notifications are recorded only for users who exist. */
-async function userNamed(username: string): Promise<number> {
-	const user = { username, passwordHash: "x", createdAt: new Date() };
-	return unwrap(await insertUser(db(), user, testCall())).user.id;
+/** A fresh Account object with one live session, as after a login. */
+async function account() {
+	accounts += 1;
+	const userId = 5_000 + accounts;
+	const stub = env.ACCOUNT.getByName(String(userId));
+	const session = await stub.start(call, `hash-${userId}`);
+	if (!session) throw new Error("no session");
+	return { userId, stub, sessionId: session.id };
 }
 
-describe("recordNotification", () => {
+describe("Account.notify", () => {
 	describe("happy", () => {
 		it("records the notification an event calls for", async () => {
-			const userId = await userNamed("ann");
+			const { userId, stub } = await account();
 			const welcome = userRegistered(userId);
-			const row = await recordNotification(db(), welcome, new Date("2026-03-04T05:06:07.000Z"));
-			expect(row).toMatchObject({
+			expect(await stub.notify(call, welcome)).toMatchObject({
 				id: welcome.eventId,
-				userId,
 				kind: "welcome",
-				orderId: null,
-				emailedAt: null,
+				order_id: null,
+				emailed_at: null,
 			});
 		});
 	});
 
 	describe("errors", () => {
 		it("records an event delivered twice once, and returns the first record", async () => {
-			const userId = await userNamed("ben");
+			const { userId, stub, sessionId } = await account();
 			const confirmation = orderCreated(userId);
-			const first = await recordNotification(db(), confirmation, new Date());
-			const again = await recordNotification(db(), confirmation, new Date(Date.now() + 1000));
-			expect(again).toEqual(first);
-			const page = unwrap(await listNotifications(db(), userId, { limit: 10 }));
+			const first = await stub.notify(call, confirmation);
+			await stub.markEmailed(call, confirmation.eventId);
+			const again = await stub.notify(call, confirmation);
+			expect(again).toEqual({ ...first, emailed_at: expect.any(Number) });
+			await stub.moveLegacy(call, [], true);
+			const page = unwrap(await stub.notifications(call, sessionId, { limit: 10 }));
 			expect(page.notifications).toHaveLength(1);
 		});
 
-		it("records nothing for a user who is gone, or who never was", async () => {
-			const userId = await userNamed("cid");
-			await deleteUser(db(), userId, testCall());
-			expect(await recordNotification(db(), orderCreated(userId), new Date())).toBeNull();
-			expect(await recordNotification(db(), userRegistered(424_242), new Date())).toBeNull();
-			const page = unwrap(await listNotifications(db(), userId, { limit: 10 }));
-			expect(page.notifications).toEqual([]);
+		it("records nothing once the account is deleted", async () => {
+			const { userId, stub } = await account();
+			await stub.notify(call, userRegistered(userId));
+			await stub.close(call);
+			expect(await stub.notify(call, orderCreated(userId))).toBeNull();
 		});
 	});
 });
 
-describe("listNotifications", () => {
+describe("Account.notifications", () => {
 	describe("happy", () => {
-		it("pages a user's notifications newest first until the end", async () => {
-			const [userId, otherId] = [await userNamed("dee"), await userNamed("eve")];
+		it("pages newest first until the end", async () => {
+			const { userId, stub, sessionId } = await account();
+			await stub.moveLegacy(call, [], true);
 			const welcome = userRegistered(userId);
 			const [older, newest] = [orderCreated(userId), orderCreated(userId)];
-			for (const e of [welcome, older, newest]) await recordNotification(db(), e, new Date());
-			await recordNotification(db(), orderCreated(otherId), new Date());
+			for (const event of [welcome, older, newest]) await stub.notify(call, event);
 
-			const first = unwrap(await listNotifications(db(), userId, { limit: 2 }));
+			const first = unwrap(await stub.notifications(call, sessionId, { limit: 2 }));
 			expect(first.notifications).toEqual([
 				{
 					id: newest.eventId,
@@ -72,12 +73,39 @@ describe("listNotifications", () => {
 				expect.objectContaining({ id: older.eventId }),
 			]);
 			const rest = unwrap(
-				await listNotifications(db(), userId, { limit: 2, cursor: first.nextCursor ?? "" }),
+				await stub.notifications(call, sessionId, { limit: 2, cursor: first.nextCursor ?? "" }),
 			);
 			expect(rest).toEqual({
 				notifications: [{ id: welcome.eventId, kind: "welcome", createdAt: expect.any(String) }],
 				nextCursor: null,
 			});
+		});
+
+		it("asks for the D1 notifications to be moved first, keeps their seq, and numbers new ones after", async () => {
+			const { userId, stub, sessionId } = await account();
+			expect(await stub.notifications(call, sessionId, { limit: 10 })).toEqual({
+				ok: false,
+				error: "move_legacy",
+			});
+			const moved = {
+				seq: 41,
+				id: crypto.randomUUID(),
+				kind: "welcome" as const,
+				order_id: null,
+				created_at: Date.parse("2026-01-01T00:00:00Z"),
+				emailed_at: null,
+			};
+			await stub.moveLegacy(call, [moved], false);
+			await stub.moveLegacy(call, [moved], true);
+			const next = orderCreated(userId);
+			expect(await stub.notify(call, next)).toMatchObject({ seq: 42 });
+			const page = unwrap(await stub.notifications(call, sessionId, { limit: 10 }));
+			expect(page.notifications.map((n) => n.id)).toEqual([next.eventId, moved.id]);
+			// A cursor issued from D1 before the move still finds its place.
+			const fromD1 = unwrap(
+				await stub.notifications(call, sessionId, { limit: 10, cursor: btoa("n:42") }),
+			);
+			expect(fromD1.notifications.map((n) => n.id)).toEqual([moved.id]);
 		});
 	});
 
@@ -86,7 +114,9 @@ describe("listNotifications", () => {
 			["not base64", "%%%"],
 			["an order list's cursor", btoa("o:5")],
 		])("refuses a cursor that is %s", async (_case, cursor) => {
-			expect(await listNotifications(db(), 3, { limit: 2, cursor })).toEqual({
+			const { stub, sessionId } = await account();
+			await stub.moveLegacy(call, [], true);
+			expect(await stub.notifications(call, sessionId, { limit: 2, cursor })).toEqual({
 				ok: false,
 				error: "invalid_cursor",
 			});
@@ -94,13 +124,12 @@ describe("listNotifications", () => {
 	});
 
 	describe("security", () => {
-		it("never lists another user's notifications, whatever the cursor", async () => {
-			const [userId, otherId] = [await userNamed("fay"), await userNamed("gil")];
-			await recordNotification(db(), orderCreated(userId), new Date());
-			const page = unwrap(
-				await listNotifications(db(), otherId, { limit: 100, cursor: btoa("n:999999") }),
-			);
-			expect(page.notifications).toEqual([]);
+		it("lists nothing for a session that is not live", async () => {
+			const { stub } = await account();
+			expect(await stub.notifications(call, "0".repeat(32), { limit: 10 })).toEqual({
+				ok: false,
+				error: "invalid_session",
+			});
 		});
 	});
 });

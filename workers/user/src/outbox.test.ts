@@ -5,6 +5,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { notificationsOf } from "../../../test/account-notifications";
 import { testCall } from "../../../test/call-context";
 import { unreachableQueue } from "../../../test/queues";
 import worker, { UserService } from "./index";
@@ -49,11 +50,9 @@ async function runCron(minutesLater: number) {
 function welcomesOf(userId: number) {
 	return vi.waitFor(
 		async () => {
-			const { results } = await env.DB.prepare("SELECT kind FROM notifications WHERE user_id = ?")
-				.bind(userId)
-				.all<{ kind: string }>();
+			const results = await notificationsOf(userId);
 			if (results.length === 0) throw new Error("no notification yet");
-			return results;
+			return results.map(({ kind }) => ({ kind }));
 		},
 		{ timeout: 3_000, interval: 20 },
 	);

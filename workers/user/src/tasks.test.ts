@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { notificationsOf } from "../../../test/account-notifications";
 import { testCall } from "../../../test/call-context";
 import { orderCreated } from "../../../test/events";
 import { deliver } from "../../../test/queues";
@@ -27,15 +28,6 @@ async function registered(email = "someone@example.com") {
 
 const consume = (bodies: unknown[], options?: Parameters<typeof deliver>[4]) =>
 	deliver(worker, env, "tasks", bodies, options);
-
-async function notificationsOf(userId: number) {
-	const { results } = await env.DB.prepare(
-		"SELECT id, kind, order_id, emailed_at FROM notifications WHERE user_id = ?",
-	)
-		.bind(userId)
-		.all<{ id: string; kind: string; order_id: string | null; emailed_at: number | null }>();
-	return results;
-}
 
 /** Waits for the tasks-dlq consumer to store the dead letter of message `messageId`. */
 function storedDeadLetter(messageId: string) {

@@ -6,7 +6,7 @@ import { released } from "../../../shared/rpc";
 import type { Account } from "./account";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
-import { markEmailed, type NotifyingEvent, recordNotification } from "./notifications";
+import type { NotifyingEvent } from "./notifications";
 import { findUserById, type UsersDb } from "./users";
 
 /**
@@ -54,19 +54,26 @@ async function emailFor(db: UsersDb, event: NotifyingEvent): Promise<Email | nul
 			};
 }
 
+/** The span a message's work joins: the request that caused its event. */
+const causeOf = (event: TaskEvent) => ({
+	requestId: event.requestId,
+	traceparent: event.traceparent,
+});
+
 /**
- * What a notifying event asks for: its notification, recorded once, and its
- * e-mail, sent unless an earlier delivery sent it. A crash between sending
- * and marking sends it again, so the e-mail carries the event id for the
- * provider to drop the repeat. Nothing for a user who is gone.
+ * What a notifying event asks for: its notification, recorded once in the
+ * user's Account object, and its e-mail, sent unless an earlier delivery
+ * sent it. A crash between sending and marking sends it again, so the
+ * e-mail carries the event id for the provider to drop the repeat. Nothing
+ * for a user who is gone.
  */
-async function notify(deps: Pick<TaskDeps, "db" | "sender">, event: NotifyingEvent) {
-	const now = new Date();
-	const notification = await recordNotification(deps.db, event, now);
-	if (notification === null || notification.emailedAt !== null) return;
+async function notify(deps: Pick<TaskDeps, "db" | "sender" | "accounts">, event: NotifyingEvent) {
+	const account = deps.accounts.getByName(String(event.userId));
+	const notification = released(await account.notify(causeOf(event), event));
+	if (notification === null || notification.emailed_at !== null) return;
 	const email = await emailFor(deps.db, event);
 	if (email) await deps.sender.send(email);
-	await markEmailed(deps.db, notification.id, now);
+	released(await account.markEmailed(causeOf(event), notification.id));
 }
 
 /**
@@ -77,9 +84,8 @@ async function notify(deps: Pick<TaskDeps, "db" | "sender">, event: NotifyingEve
  * failing order worker means a retry, then the dead-letter queue.
  */
 async function eraseAccount(deps: Pick<TaskDeps, "accounts" | "orders">, event: UserDeleted) {
-	const call = { requestId: event.requestId, traceparent: event.traceparent };
-	released(await deps.accounts.getByName(String(event.userId)).close(call));
-	released(await deps.orders.eraseOrders(call, event.userId));
+	released(await deps.accounts.getByName(String(event.userId)).close(causeOf(event)));
+	released(await deps.orders.eraseOrders(causeOf(event), event.userId));
 }
 
 /** What an event asks for; each step is safe to repeat, so a redelivered event does it once. */

@@ -143,7 +143,7 @@ export async function replacePasswordHash(
 }
 
 /**
- * Deletes the user, their notifications and, in the outbox, the
+ * Deletes the user, their notifications still in D1 and, in the outbox, the
  * user.deleted event that carries the deletion to the other stores, in
  * one batch: one transaction. Of concurrent deletions one deletes the row;
  * the others find none and write nothing. The id is never given out again
@@ -154,7 +154,7 @@ export async function deleteUser(
 	userId: number,
 	cause: CallContext,
 ): Promise<UserDeleted | null> {
-	const { users, outbox, notifications } = schema;
+	const { users, outbox, legacyNotifications } = schema;
 	const now = new Date();
 	const event: UserDeleted = {
 		type: "user.deleted",
@@ -172,7 +172,7 @@ export async function deleteUser(
 			.select(
 				sql`SELECT ${event.eventId}, ${JSON.stringify(event)}, ${now.getTime()} WHERE changes() = 1`,
 			),
-		db.delete(notifications).where(eq(notifications.userId, userId)),
+		db.delete(legacyNotifications).where(eq(legacyNotifications.userId, userId)),
 	]);
 	return deleted.length === 1 ? event : null;
 }

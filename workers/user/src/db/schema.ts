@@ -18,8 +18,10 @@ export const users = sqliteTable("users", {
 // user.registered and user.deleted events, sent after their batch commits (see outbox.ts).
 export const outbox = outboxTable<TaskEvent>();
 
-// One row per event the tasks consumer handled, however often it was delivered.
-export const notifications = sqliteTable(
+// Notifications as they were recorded before they moved into each user's
+// Account object (notifications.ts there): read once per user, to move them
+// (legacy-notifications.ts), and written no more.
+export const legacyNotifications = sqliteTable(
 	"notifications",
 	{
 		// Insertion order: lists and cursors page on it, newest first.

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, expectProblem, postJson, signUp, uniqueName } from "../../../../../test/requests";
 
@@ -21,6 +22,28 @@ function notificationsOnceThere(headers: Record<string, string>, count: number) 
 
 describe("GET /api/v1/users/me/notifications", () => {
 	describe("happy", () => {
+		it("moves notifications recorded in D1 before they lived in the Account object, once, in order", async () => {
+			const { user, headers } = await signUp();
+			// As the consumer wrote them before: 3 rows in D1, older than anything new.
+			const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+			for (const [n, id] of ids.entries()) {
+				await env.TEST_USERS_DB.prepare(
+					"INSERT INTO notifications (id, user_id, kind, order_id, created_at) VALUES (?, ?, 'order_confirmation', ?, ?)",
+				)
+					.bind(id, user.id, crypto.randomUUID(), Date.parse("2026-01-01T00:00:00Z") + n)
+					.run();
+			}
+			const page = await notificationsOnceThere(headers, 4);
+			expect(page.notifications.slice(1).map((n) => n.id)).toEqual(ids.toReversed());
+			const left = await env.TEST_USERS_DB.prepare(
+				"SELECT count(*) AS n FROM notifications WHERE user_id = ?",
+			)
+				.bind(user.id)
+				.first();
+			expect(left).toEqual({ n: 0 });
+			expect((await listNotifications(headers)).notifications).toEqual(page.notifications);
+		});
+
 		it("shows a welcome and an order confirmation naming the order, each once, newest first", async () => {
 			const { headers } = await signUp();
 			const order = (await (
