@@ -34,9 +34,17 @@ function productionLimit(name: string) {
 	return limiter.simple;
 }
 
-// The id workers/user/wrangler.toml gives the local users database, bound
-// again in the test runners so tests can set it up and look inside.
-const USERS_DB_ID = "00000000-0000-0000-0000-000000000000";
+// The users databases (one per shard) as workers/user/wrangler.toml names
+// them locally, bound again in the test runners as TEST_USERS_DB_<i> so
+// tests can set them up and look inside.
+const usersShards = Object.fromEntries(
+	unstable_readConfig({ config: "./workers/user/wrangler.toml" }).d1_databases.map(
+		(db: { database_id?: string; database_name?: string }, i: number) => [
+			`TEST_USERS_DB_${i}`,
+			db.database_id ?? db.database_name,
+		],
+	),
+);
 
 // No log line of the run may hold a password, hash or token: the runners'
 // lines and the internal workers' are checked, and a leak fails the run.
@@ -77,7 +85,7 @@ export default defineConfig({
 								// A few seconds in `npm test`; `npm run chaos` runs a minute.
 								TEST_CHAOS_SECONDS: Number(process.env.CHAOS_SECONDS ?? 8),
 							},
-							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
+							d1Databases: usersShards,
 							// The internal workers' log lines, for tests that follow a trace across them.
 							serviceBindings: { TEST_LOGS: "log-collector" },
 							ratelimits: {
@@ -121,7 +129,7 @@ export default defineConfig({
 						wrangler: { configPath: "./workers/user/wrangler.toml" },
 						miniflare: {
 							bindings: { TEST_MIGRATIONS: migrations },
-							d1Databases: { TEST_USERS_DB: USERS_DB_ID },
+							d1Databases: usersShards,
 							// Deliveries the tests wait for come within 50 ms, not wrangler.toml's 1 s.
 							queueConsumers: {
 								tasks: { maxBatchTimeout: 0.05 },

@@ -125,10 +125,9 @@ const outOfReach = (name) => ({
  * @param {string} prefix
  * @param {"on" | "off"} platform
  * @param {import("miniflare").V4WorkerOptions} gateway
- * @param {import("miniflare").V4WorkerOptions} user
  * @returns {import("miniflare").V4WorkerOptions[]}
  */
-function floorWorkers(prefix, platform, gateway, user) {
+function floorWorkers(prefix, platform, gateway) {
 	const bindings = { PLATFORM: platform };
 	return [
 		benchWorker(`${prefix}-gateway`, ["floor/gateway.js", "floor/log.js"], {
@@ -144,10 +143,12 @@ function floorWorkers(prefix, platform, gateway, user) {
 			queueProducers: { TASKS: { queueName: "tasks" } },
 			serviceBindings: { USER_SERVICE: { name: `${prefix}-user`, entrypoint: "FloorUserService" } },
 		}),
-		// The same database id as the user worker's: one users table for both.
+		// A users database of its own, holding the bench's user (serve() writes
+		// it): the floor's user check is one read of one database, as the
+		// app's was before users were sharded.
 		benchWorker(`${prefix}-user`, ["floor/user.js", "floor/log.js"], {
 			bindings,
-			d1Databases: user.d1Databases,
+			d1Databases: { DB: FLOOR_USERS_DB },
 		}),
 	];
 }
@@ -170,13 +171,16 @@ class LogCounts {
 	};
 }
 
+/** The floor's users database (its user worker's `DB`), apart from the app's shards. */
+const FLOOR_USERS_DB = "bench-floor-users";
+
 /**
- * The users database's migrations, as `wrangler d1 migrations apply` reads
- * them: the user worker's config names the folder.
+ * The users databases' migrations, as `wrangler d1 migrations apply` reads
+ * them: the user worker's config names the folder (the same for every shard).
  */
 async function usersMigrations() {
 	const config = unstable_readConfig({ config: workerConfigs.user });
-	const db = config.d1_databases.find((d) => d.binding === "DB");
+	const [db] = config.d1_databases;
 	const folder = resolve(
 		dirname(config.configPath ?? workerConfigs.user),
 		db?.migrations_dir ?? "",
@@ -224,8 +228,8 @@ export async function serve() {
 		order,
 		benchWorker("hello", "hello.js"),
 		benchWorker("hash", "hash.js"),
-		...floorWorkers("floor", "on", gateway, user),
-		...floorWorkers("bare-floor", "off", gateway, user),
+		...floorWorkers("floor", "on", gateway),
+		...floorWorkers("bare-floor", "off", gateway),
 		benchWorker("seed", "seed.js", {
 			durableObjects: {
 				ORDER_BOOK: { className: "OrderBook", scriptName: order.name, useSQLite: true },
@@ -260,10 +264,33 @@ export async function serve() {
 	};
 	try {
 		await mf.ready;
-		const users = await mf.getD1Database("DB", user.name);
-		for (const queries of await usersMigrations()) {
-			await users.batch(queries.map((query) => users.prepare(query)));
+		// Every shard of the app's users, and the floor's own users database,
+		// migrated; the floor's holds the bench's user, id 1 (the first
+		// registration), whom the floor checks for each of its orders.
+		const shards = await Promise.all(
+			Object.keys(user.d1Databases ?? {})
+				.sort()
+				.map((binding) => mf.getD1Database(binding, user.name)),
+		);
+		const floorUsers = await mf.getD1Database("DB", "floor-user");
+		for (const db of [...shards, floorUsers]) {
+			for (const queries of await usersMigrations()) {
+				await db.batch(queries.map((query) => db.prepare(query)));
+			}
 		}
+		await floorUsers
+			.prepare(
+				"INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES (1, 'bench', 'bench', 'x', 0)",
+			)
+			.run();
+		/** The shard that holds a user's row. */
+		const shardOfUser = async (/** @type {number} */ userId) => {
+			for (const shard of shards) {
+				if (await shard.prepare("SELECT 1 FROM users WHERE id = ?").bind(userId).first())
+					return shard;
+			}
+			throw new Error(`no shard holds user ${userId}`);
+		};
 		/** @type {Record<string, URL>} */
 		const urls = {};
 		for (const name of served) urls[name] = await mf.unsafeGetDirectURL(name);
@@ -275,25 +302,32 @@ export async function serve() {
 			urls,
 			logs,
 			/**
-			 * Grows the users table to `total` users in one statement. They share
-			 * user 1's password hash, so they log in with its password and no
-			 * PBKDF2 runs here.
+			 * Grows the users tables to `total` users in all, the added ones spread
+			 * evenly over the shards, one statement each. They are filler (ids from
+			 * a million up, which registrations here never reach; names nobody logs
+			 * in with): the users the bench logs in as are registered through the API.
 			 */
 			seedUsers: async (/** @type {number} */ total) => {
-				await users
-					.prepare(
-						`WITH RECURSIVE n(i) AS (
-							SELECT (SELECT MAX(id) FROM users) + 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-						INSERT INTO users (username, username_key, password_hash, created_at)
-						SELECT 'bench_' || i, 'bench_' || i, (SELECT password_hash FROM users WHERE id = 1), ?2
-						FROM n WHERE i <= ?1`,
-					)
-					.bind(total, Date.now())
-					.run();
+				let count = 0;
+				for (const shard of shards) {
+					count += (await shard.prepare("SELECT count(*) AS n FROM users").first("n")) ?? 0;
+				}
+				const missing = Math.max(0, total - count);
+				for (const [index, shard] of shards.entries()) {
+					const share = Math.ceil(missing / shards.length);
+					await shard
+						.prepare(
+							`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+							INSERT INTO users (id, username, username_key, password_hash, created_at)
+							SELECT ?2 + i, 'filler_' || (?2 + i), 'filler_' || (?2 + i), 'x', ?3 FROM n`,
+						)
+						.bind(share, 1_000_000 + index * 10_000_000 + count, Date.now())
+						.run();
+				}
 			},
 			/** Gives the user `count` more notifications, as the tasks consumer records them. */
 			seedNotifications: async (/** @type {number} */ userId, /** @type {number} */ count) => {
-				await users
+				await (await shardOfUser(userId))
 					.prepare(
 						`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
 						INSERT INTO notifications (id, user_id, kind, created_at, emailed_at)

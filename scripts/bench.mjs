@@ -308,25 +308,30 @@ try {
 		);
 	const login = async (/** @type {string} */ username) => (await logIn(username)).accessToken;
 
-	await preflight({
-		url: gateway("/api/v1/users"),
-		method: "POST",
-		headers: JSON_BODY,
-		body: JSON.stringify({ username: "bench", password: PASSWORD }),
-		status: 201,
-	});
-	await server.seedUsers(PLAN.users[0] ?? 1);
-	const token = await login("bench");
+	const register = (/** @type {string} */ username) =>
+		preflight({
+			url: gateway("/api/v1/users"),
+			method: "POST",
+			headers: JSON_BODY,
+			body: JSON.stringify({ username, password: PASSWORD }),
+			status: 201,
+		});
+	await register("bench");
 	// Who is who. User 1 ("bench") sends the orders and the users/me curve's
 	// requests; users 2, 3, ... hold the curves' data, a size each; the next
 	// one logs in under load: every login starts a session, and a user's 51st
 	// ends their least recently used one, so the login row must not be the
-	// user whose token other rows send. The users after it, which exist once
-	// the users table has grown for its curve, hold the sessions refresh is
-	// measured on. All share user 1's password (seedUsers).
+	// user whose token other rows send. The users after it hold the sessions
+	// refresh is measured on. They are registered here, in that order, so user N is
+	// bench_N (ids count registrations from 1), each in the shard of its name.
 	const curveUsers = PLAN.orders.length + PLAN.notifications.length;
 	const loginUser = `bench_${2 + curveUsers}`;
 	const firstSessionUser = 3 + curveUsers;
+	for (let id = 2; id <= firstSessionUser + PLAN.load.connections; id++) {
+		await register(`bench_${id}`);
+	}
+	await server.seedUsers(PLAN.users[0] ?? 1);
+	const token = await login("bench");
 
 	/** @type {Record<string, Target>} */
 	const baselines = {
@@ -480,10 +485,9 @@ try {
 	// Account object and no username meets the login limit. Refresh tokens
 	// rotate: each connection refreshes its own session, one request after
 	// another, each with the token the previous answer gave. A broken chain
-	// answers 401 from then on, and a 401 is an error like any other. The
-	// users table has its largest size by now, so these users exist (see
-	// "Who is who"); like the hash around login, users/me runs before and
-	// after.
+	// answers 401 from then on, and a 401 is an error like any other. These
+	// users were registered first (see "Who is who"); like the hash around
+	// login, users/me runs before and after.
 	progress("== sessions: POST /api/v1/auth/refresh against GET /api/v1/users/me");
 	/** @type {{ accessToken: string, refreshToken: string }[]} */
 	const sessions = [];

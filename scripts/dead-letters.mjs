@@ -1,7 +1,7 @@
 // `npm run dead-letters`: what the tasks consumer gave up on, from the local
 // database `npm run dev` uses (PERSIST_TO moves it, as for npm run dev).
 // Newest first; `-- --limit N` shows more than the last 20.
-import { spawnWrangler, workerConfigs } from "./wrangler.mjs";
+import { spawnWrangler, usersDatabases, workerConfigs } from "./wrangler.mjs";
 
 const PERSIST_TO = process.env.PERSIST_TO ?? ".wrangler/state";
 const limitArg = process.argv.indexOf("--limit");
@@ -16,7 +16,8 @@ const wrangler = spawnWrangler(
 	[
 		"d1",
 		"execute",
-		"users-db",
+		// The consumer keeps dead letters in the first shard (workers/user/src/dead-letters.ts).
+		usersDatabases()[0] ?? "users-db-0",
 		"--local",
 		"--persist-to",
 		PERSIST_TO,

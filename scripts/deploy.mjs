@@ -20,7 +20,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { copyDocsAssets } from "./docs-assets.mjs";
-import { OFFLINE, spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
+import {
+	migrateUsersDatabases,
+	OFFLINE,
+	spawnWrangler,
+	workerConfigs,
+	wrangler,
+} from "./wrangler.mjs";
 
 /** Its `name` is the worker user-service binds; the check and the upload both use it. */
 const PLACEHOLDER = "scripts/order-service-placeholder.toml";
@@ -75,17 +81,8 @@ copyDocsAssets();
 console.log("Is there an order-service yet? (user-service cannot be uploaded without one)");
 const firstDeploy = !(await orderServiceExists());
 
-await wrangler([
-	"d1",
-	"migrations",
-	"apply",
-	"users-db",
-	"--remote",
-	"-c",
-	workerConfigs.user,
-	"--env",
-	"production",
-]);
+// Every users shard of production (workers/user/wrangler.toml [env.production]).
+await migrateUsersDatabases(["--remote", "--env", "production"], "production");
 
 if (firstDeploy) {
 	console.log(

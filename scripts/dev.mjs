@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { copyDocsAssets } from "./docs-assets.mjs";
-import { spawnWrangler, workerConfigs, wrangler } from "./wrangler.mjs";
+import { migrateUsersDatabases, spawnWrangler, workerConfigs } from "./wrangler.mjs";
 
 const args = process.argv.slice(2);
 
@@ -55,17 +55,8 @@ for (const key of ["JWT_PREVIOUS_SECRET", "JWT_PREVIOUS_SECRET_RETIRED_AT"]) {
 if (vars !== original) writeFileSync(DEV_VARS, vars, { mode: 0o600 });
 
 copyDocsAssets();
-await wrangler([
-	"d1",
-	"migrations",
-	"apply",
-	"users-db",
-	"--local",
-	"-c",
-	workerConfigs.user,
-	"--persist-to",
-	PERSIST_TO,
-]);
+// Every users shard (workers/user/wrangler.toml), in the session's state.
+await migrateUsersDatabases(["--local", "--persist-to", PERSIST_TO]);
 
 const dev = spawnWrangler([
 	"dev",

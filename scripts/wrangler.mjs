@@ -1,6 +1,7 @@
 // Runs wrangler offline: no telemetry, no request for the dev server's `cf` object.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { unstable_readConfig } from "wrangler";
 
 // Run the project's wrangler with this Node (22+ from the `node` devDependency),
 // whether or not node_modules/.bin is on PATH.
@@ -17,6 +18,24 @@ export const workerConfigs = {
 	order: "workers/order/wrangler.toml",
 	gateway: "wrangler.toml",
 };
+
+/**
+ * The users databases (one per shard, workers/user/wrangler.toml) of an
+ * environment: each gets every migration.
+ * @param {string | undefined} env
+ * @returns {string[]}
+ */
+export function usersDatabases(env = undefined) {
+	const config = unstable_readConfig({ config: workerConfigs.user, ...(env ? { env } : {}) });
+	return config.d1_databases.map((/** @type {{ database_name: string }} */ db) => db.database_name);
+}
+
+/** Applies the users migrations to every shard, `where` being `--local ...` or `--remote --env production`. */
+export async function migrateUsersDatabases(/** @type {string[]} */ where, env = undefined) {
+	for (const name of usersDatabases(env)) {
+		await wrangler(["d1", "migrations", "apply", name, ...where, "-c", workerConfigs.user]);
+	}
+}
 
 export function spawnWrangler(args, options = {}) {
 	return spawn(process.execPath, [wranglerBin, ...args], {

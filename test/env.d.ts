@@ -2,7 +2,9 @@
 declare namespace Cloudflare {
 	interface Env {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-		TEST_USERS_DB: D1Database;
+		/** The users databases, one per shard (workers/user/wrangler.toml). */
+		TEST_USERS_DB_0: D1Database;
+		TEST_USERS_DB_1: D1Database;
 		TEST_PRODUCTION_REGISTRATION_LIMITER: RateLimit;
 		TEST_PRODUCTION_REFRESH_LIMITER: RateLimit;
 		/** test/log-collector.js: the internal workers' log lines by trace id. */

@@ -7,6 +7,7 @@ import { testCall } from "../../../test/call-context";
 import { INJECTIONS, INVALID_UTF8, nestedArrays, withBytes } from "../../../test/hostile";
 import { api, postJson, signUp } from "../../../test/requests";
 import { unwrap } from "../../../test/unwrap";
+import { rowsInAllShards } from "../../../test/users-shards";
 
 /**
  * Thousands of generated malformed and hostile requests against every route
@@ -524,9 +525,8 @@ async function expectSafeAnswer(request: Hostile, res: Response, known: Known): 
 
 /** Every stored order, of every stored user, read straight from the order service. */
 async function storedOrders() {
-	const { results } = await env.TEST_USERS_DB.prepare("SELECT id FROM users").all<{ id: number }>();
 	const orders = [];
-	for (const { id } of results) {
+	for (const { id } of await rowsInAllShards<{ id: number }>("SELECT id FROM users")) {
 		let cursor: string | undefined;
 		do {
 			const page = unwrap(
@@ -545,9 +545,7 @@ async function storedOrders() {
 	return orders;
 }
 
-const storedUsernames = async () =>
-	(await env.TEST_USERS_DB.prepare("SELECT username FROM users").all<{ username: string }>())
-		.results;
+const storedUsernames = () => rowsInAllShards<{ username: string }>("SELECT username FROM users");
 
 describe("the gateway under generated hostile requests", () => {
 	let known: Known;

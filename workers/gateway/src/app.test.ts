@@ -11,10 +11,10 @@ import {
 	postJson,
 	signUp,
 } from "../../../test/requests";
+import { countInAllShards } from "../../../test/users-shards";
 import { createApp } from "./app";
 
-const countUsers = async () =>
-	(await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())?.n;
+const countUsers = () => countInAllShards("SELECT count(*) AS n FROM users");
 
 describe("every response", () => {
 	describe("happy", () => {

@@ -7,6 +7,7 @@ import { deliver } from "../../../test/queues";
 import worker, { UserService } from "./index";
 import { hashRefreshToken } from "./refresh-tokens";
 import { MAX_SESSIONS, startSession } from "./sessions";
+import { userShards } from "./shards";
 
 const call = testCall();
 const service = () => new UserService(createExecutionContext(), env);
@@ -35,10 +36,14 @@ async function logIn(username: string, password = "pass1234") {
 	return started.value.session;
 }
 
-const outboxEvents = async () =>
-	(await env.DB.prepare("SELECT event FROM outbox").all<{ event: string }>()).results.map((row) =>
-		JSON.parse(row.event),
-	);
+async function outboxEvents() {
+	const events = [];
+	for (const shard of userShards(env)) {
+		const { results } = await shard.prepare("SELECT event FROM outbox").all<{ event: string }>();
+		events.push(...results.map((row) => JSON.parse(row.event)));
+	}
+	return events;
+}
 
 describe("refresh tokens", () => {
 	describe("happy", () => {
@@ -198,7 +203,7 @@ describe("sessions", () => {
 				env.ACCOUNT.getByName("session-cap"),
 				(instance, state) => {
 					const now = Date.now();
-					const first = instance.start(call, "hash-0");
+					const first = instance.start(call, "hash-0", 0);
 					if (!first) throw new Error("no session");
 					const started = [
 						first,
@@ -323,7 +328,7 @@ describe("deleteAccount", () => {
 			const { user } = await signedUp();
 			const account = env.ACCOUNT.getByName(String(user.id));
 			await account.close(call);
-			expect(await account.start(call, "some-hash")).toBeNull();
+			expect(await account.start(call, "some-hash", 0)).toBeNull();
 		});
 	});
 });

@@ -44,6 +44,9 @@ const MIGRATIONS: string[][] = [
 		"CREATE TABLE closed (id INTEGER PRIMARY KEY CHECK (id = 1), closed_at INTEGER NOT NULL)",
 	],
 	NOTIFICATION_TABLES,
+	// Which users database holds the user's row (shards.ts): set at
+	// registration and at each login, read wherever only the id is known.
+	["CREATE TABLE home (id INTEGER PRIMARY KEY CHECK (id = 1), shard INTEGER NOT NULL)"],
 ];
 
 function migrate(sql: SqlStorage): void {
@@ -146,13 +149,50 @@ export class Account extends DurableObject<Env> {
 		);
 	}
 
-	/** A new session for a login; null once the account is deleted. */
-	start(call: CallContext, refreshHash: string): StartedSession | null {
+	/** Records which users database holds the user (a registration, before its row is written). */
+	register(call: CallContext, shard: number): void {
+		loggedSync(this.telemetry, "Account.register", call, () => {
+			if (this.closed) return;
+			if (!this.ready) this.prepare();
+			this.setHome(shard);
+		});
+	}
+
+	/** The user's users database; null for an id nobody registered, or a deleted account. */
+	shard(call: CallContext): number | null {
+		return loggedSync(this.telemetry, "Account.shard", call, () => this.home());
+	}
+
+	/** The user's users database, if `sessionId` is live: what /users/me asks first. */
+	liveShard(call: CallContext, sessionId: string): number | null {
+		return loggedSync(this.telemetry, "Account.liveShard", call, () =>
+			this.ready && sessionLive(this.sql, sessionId, Date.now()) ? this.home() : null,
+		);
+	}
+
+	/**
+	 * A new session for a login, which also records the user's shard (as
+	 * the login found the user there); null once the account is deleted.
+	 */
+	start(call: CallContext, refreshHash: string, shard: number): StartedSession | null {
 		return loggedSync(this.telemetry, "Account.start", call, () => {
 			if (this.closed) return null;
 			if (!this.ready) this.prepare();
+			this.setHome(shard);
 			return startSession(this.sql, refreshHash, Date.now());
 		});
+	}
+
+	private home(): number | null {
+		if (!this.ready || this.closed) return null;
+		return this.sql.exec<{ shard: number }>("SELECT shard FROM home").toArray()[0]?.shard ?? null;
+	}
+
+	private setHome(shard: number): void {
+		this.sql.exec(
+			"INSERT INTO home (id, shard) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET shard = excluded.shard",
+			shard,
+		);
 	}
 
 	rotate(call: CallContext, presentedHash: string, nextHash: string): Rotation {
@@ -275,6 +315,7 @@ export class Account extends DurableObject<Env> {
 			if (!this.ready) this.prepare();
 			endAllSessions(this.sql);
 			deleteNotifications(this.sql);
+			this.sql.exec("DELETE FROM home");
 			this.sql.exec("INSERT OR IGNORE INTO closed (id, closed_at) VALUES (1, ?)", Date.now());
 		});
 	}

@@ -8,6 +8,17 @@ import type { UsersDb } from "./users";
 /** The tasks-dlq queue: messages the tasks consumer gave up on. */
 export const DEAD_LETTER_QUEUE = "tasks-dlq";
 
+/**
+ * Dead letters are the operator's, not a user's: they are kept in the first
+ * users database (every shard has the table; `npm run dead-letters` reads
+ * this one).
+ */
+export function deadLetterShard(shards: D1Database[]): D1Database {
+	const [first] = shards;
+	if (!first) throw new Error("no users database");
+	return first;
+}
+
 /** What the tasks consumer sends to tasks-dlq: the message as it was, and why it died. */
 const DeadLetterSchema = z.object({
 	messageId: z.string(),

@@ -3,17 +3,22 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testCall } from "../../../test/call-context";
 import { UserService } from "./index";
+import { userShards } from "./shards";
 
 /** Makes every insert into `table` fail with `message`, until the test ends. */
 async function failInserts(table: "users" | "outbox", message: string) {
-	await env.DB.exec(
-		`CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END;`,
-	);
+	for (const shard of userShards(env)) {
+		await shard.exec(
+			`CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END;`,
+		);
+	}
 }
 
 afterEach(async () => {
 	vi.restoreAllMocks();
-	await env.DB.exec("DROP TRIGGER IF EXISTS fail_users; DROP TRIGGER IF EXISTS fail_outbox;");
+	for (const shard of userShards(env)) {
+		await shard.exec("DROP TRIGGER IF EXISTS fail_users; DROP TRIGGER IF EXISTS fail_outbox;");
+	}
 });
 
 async function createUser(username: string, password: string) {
@@ -35,9 +40,11 @@ describe("UserService.createUser over a failing database", () => {
 			const error = await createUser("erin", "pass1234");
 
 			expect(String(error)).toMatch(/outbox unavailable/);
-			expect(
-				await env.DB.prepare("SELECT id FROM users WHERE username = 'erin'").first(),
-			).toBeNull();
+			for (const shard of userShards(env)) {
+				expect(
+					await shard.prepare("SELECT id FROM users WHERE username = 'erin'").first(),
+				).toBeNull();
+			}
 			expect(send).not.toHaveBeenCalled();
 		});
 	});
@@ -54,7 +61,10 @@ describe("UserService.createUser over a failing database", () => {
 			expect(error).toBeInstanceOf(Error);
 			expect(String(error)).toMatch(/^Error: user\.createUser failed: .*users unavailable/);
 			const lines = log.mock.calls.map(([line]) => String(line));
-			expect(lines).toEqual([expect.stringContaining('"status":"exception"')]);
+			// The failed call's line (the user's Account object logs its own calls).
+			expect(lines.filter((line) => line.includes('"rpc":"createUser"'))).toEqual([
+				expect.stringContaining('"status":"exception"'),
+			]);
 			for (const text of [...lines, String(error)]) {
 				expect(text).not.toMatch(/pbkdf2|secret-pass-9/);
 			}

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testCall } from "../../../test/call-context";
 import { UserService } from "./index";
+import { userShards } from "./shards";
 
 const call = testCall("req-1");
 const service = () => new UserService(createExecutionContext(), env);
@@ -134,8 +135,8 @@ describe("UserService.getUser and isValidUser", () => {
 describe("UserService over D1 read replication", () => {
 	/** The session constraints or bookmarks UserService opened, in order. */
 	function sessionsOpened() {
-		const withSession = vi.spyOn(env.DB, "withSession");
-		return () => withSession.mock.calls.map(([constraint]) => constraint);
+		const spies = userShards(env).map((shard) => vi.spyOn(shard, "withSession"));
+		return () => spies.flatMap((spy) => spy.mock.calls.map(([constraint]) => constraint));
 	}
 
 	describe("happy", () => {
@@ -154,7 +155,9 @@ describe("UserService over D1 read replication", () => {
 				sessionId: started.value.session.sessionId,
 			};
 			expect(await service().getUser(withBookmark, principal)).toEqual(created.value.user);
-			expect(opened()).toEqual([bookmark]);
+			// The bookmark names its shard; the shard's session takes D1's own part.
+			expect(bookmark).toMatch(/^[01]:./);
+			expect(opened()).toEqual([bookmark?.slice(2)]);
 		});
 
 		it("reads without a bookmark from any replica, logs in on the primary", async () => {
@@ -168,10 +171,10 @@ describe("UserService over D1 read replication", () => {
 	});
 
 	describe("errors", () => {
-		it("asks the primary before it tells a caller without a bookmark that a user does not exist", async () => {
+		it("reads no database for an id nobody registered: its Account object knows no shard", async () => {
 			const opened = sessionsOpened();
 			expect(await service().isValidUser(call, { userId: 424_242, sessionId: null })).toBe(false);
-			expect(opened()).toEqual(["first-unconstrained", "first-primary"]);
+			expect(opened()).toEqual([]);
 		});
 	});
 });

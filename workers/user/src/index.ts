@@ -16,13 +16,14 @@ import {
 import type { IssuedSession, Session } from "../../../shared/sessions";
 import type { NewUser, User } from "../../../shared/users";
 import type { Account, PasswordCheck } from "./account";
-import { DEAD_LETTER_QUEUE, storeDeadLetters } from "./dead-letters";
+import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
 import { relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
 import type { StartedSession } from "./sessions";
+import { shardOf, userShards } from "./shards";
 import { consumeTasks } from "./tasks";
 import {
 	deleteUser,
@@ -30,6 +31,7 @@ import {
 	findPasswordHash,
 	findUserById,
 	insertUser,
+	nameTaken,
 	replacePasswordHash,
 	type UsersDb,
 	userExists,
@@ -37,8 +39,22 @@ import {
 } from "./users";
 
 export { Account } from "./account";
+export { UserIds } from "./user-ids";
 
 const SERVICE = "user";
+
+/**
+ * Bookmarks name their shard (`<shard>:<D1 bookmark>`): a D1 bookmark means
+ * something to its own database only.
+ */
+const shardBookmark = (shard: number, bookmark: string | null) =>
+	bookmark === null ? null : `${shard}:${bookmark}`;
+
+/** The D1 bookmark in a client's bookmark, if it is `shard`'s. */
+function bookmarkOf(bookmark: string | undefined, shard: number): string | null {
+	const prefix = `${shard}:`;
+	return bookmark?.startsWith(prefix) ? bookmark.slice(prefix.length) : null;
+}
 
 /** Why a password change or deletion was refused. */
 type PasswordCheckFailure = "invalid_session" | "invalid_credentials" | "too_many_attempts";
@@ -67,29 +83,43 @@ export class UserService extends WorkerEntrypoint<Env> {
 	}
 
 	/**
-	 * Registers a user, and returns the D1 bookmark of that write for the
-	 * client to send back (its later reads then see the new user on any
-	 * replica). Its user.registered event is sent once the response has left.
+	 * Registers a user in the shard of their name, under the next user id,
+	 * and returns the D1 bookmark of that write for the client to send back
+	 * (its later reads then see the new user on any replica). The id's
+	 * Account object learns the shard before the row is written, so every
+	 * user row has its shard on record; an id whose insert then loses to
+	 * another registration of the name is simply never used. Its
+	 * user.registered event is sent once the response has left.
 	 */
 	async createUser(
 		call: CallContext,
 		input: NewUser,
 	): Promise<Result<{ user: User; bookmark: string | null }, "username_taken">> {
 		return loggedCall(this.telemetry, "createUser", call, async (span) => {
-			const session = this.env.DB.withSession("first-primary");
+			const shard = shardOf(input.username, this.shards.length);
+			const session = this.shardDb(shard).withSession("first-primary");
+			// A name already taken spends no id.
+			if (await nameTaken(session, input.username)) return fail("username_taken");
+			const passwordHash = await hashPassword(input.password);
+			const id = released(await this.env.USER_IDS.getByName("users").next());
+			released(await this.account(id).register(span, shard));
 			const created = await insertUser(
 				usersDb(session),
 				{
+					id,
 					username: input.username,
 					...(input.email === undefined ? {} : { email: input.email }),
-					passwordHash: await hashPassword(input.password),
+					passwordHash,
 					createdAt: new Date(),
 				},
 				span,
 			);
 			if (!created.ok) return created;
-			this.ctx.waitUntil(this.publish(created.value.event));
-			return ok({ user: created.value.user, bookmark: session.getBookmark() });
+			this.ctx.waitUntil(this.publish(created.value.event, shard));
+			return ok({
+				user: created.value.user,
+				bookmark: shardBookmark(shard, session.getBookmark()),
+			});
 		});
 	}
 
@@ -103,14 +133,16 @@ export class UserService extends WorkerEntrypoint<Env> {
 		password: string,
 	): Promise<Result<{ user: User; session: IssuedSession }, "invalid_credentials">> {
 		return loggedCall(this.telemetry, "logIn", call, async (span) => {
+			const shard = shardOf(username, this.shards.length);
 			// Never stale: a login right after registration must find the user.
-			const latest = usersDb(this.env.DB.withSession(call.bookmark ?? "first-primary"));
+			const latest = usersDb(this.session(shard, call, "first-primary"));
 			const found = await findCredentials(latest, username);
 			const valid = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
 			if (!found || !valid) return fail("invalid_credentials");
 			const refresh = await newRefreshToken(found.user.id);
+			const account = this.account(found.user.id);
 			// Null when a deletion closed the account since the read above.
-			const started = released(await this.account(found.user.id).start(span, refresh.hash));
+			const started = released(await account.start(span, refresh.hash, shard));
 			return started
 				? ok({ user: found.user, session: issued(started, refresh.token) })
 				: fail("invalid_credentials");
@@ -243,19 +275,25 @@ export class UserService extends WorkerEntrypoint<Env> {
 			// A concurrent deletion deleted it first.
 			if (!event) return fail("invalid_session");
 			released(await this.account(principal.userId).close(span));
-			this.ctx.waitUntil(this.publish(event));
+			this.ctx.waitUntil(this.publish(event, checked.value.shard));
 			return ok(null);
 		});
 	}
 
-	/** The principal's user, or null if it may not act as them (see isValidUser). */
+	/**
+	 * The principal's user, or null if it may not act as them: its session
+	 * must be live (API v1 only), which its Account object answers with the
+	 * user's shard, read next.
+	 */
 	async getUser(call: CallContext, principal: Principal): Promise<User | null> {
 		return loggedCall(this.telemetry, "getUser", call, async (span) => {
-			const [valid, user] = await Promise.all([
-				this.principalValid(span, principal),
-				this.readOrPrimary(call, (session) => findUserById(usersDb(session), principal.userId)),
-			]);
-			return valid ? user : null;
+			if (principal.sessionId === null) return null;
+			const account = this.account(principal.userId);
+			const shard = released(await account.liveShard(span, principal.sessionId));
+			if (shard === null) return null;
+			return this.readOrPrimary(call, shard, (session) =>
+				findUserById(usersDb(session), principal.userId),
+			);
 		});
 	}
 
@@ -288,10 +326,10 @@ export class UserService extends WorkerEntrypoint<Env> {
 		});
 	}
 
-	/** Health check: the database answers. */
+	/** Health check: every users database answers. */
 	async ping(call: CallContext): Promise<true> {
 		return loggedCall(this.telemetry, "ping", call, async () => {
-			await this.env.DB.prepare("SELECT 1").first();
+			await Promise.all(this.shards.map((shard) => shard.prepare("SELECT 1").first()));
 			return true as const;
 		});
 	}
@@ -300,14 +338,35 @@ export class UserService extends WorkerEntrypoint<Env> {
 		return this.env.ACCOUNT.getByName(String(userId));
 	}
 
+	private get shards(): D1Database[] {
+		return userShards(this.env);
+	}
+
+	private shardDb(shard: number): D1Database {
+		const db = this.shards[shard];
+		if (!db) throw new Error(`no users database for shard ${shard}`);
+		return db;
+	}
+
+	/** A session on a shard: from the client's bookmark when it is that shard's, else `otherwise`. */
+	private session(
+		shard: number,
+		call: CallContext,
+		otherwise: "first-primary" | "first-unconstrained",
+	): D1DatabaseSession {
+		return this.shardDb(shard).withSession(bookmarkOf(call.bookmark, shard) ?? otherwise);
+	}
+
 	/**
 	 * Moves the user's notifications recorded in D1 before they lived in the
 	 * Account object, oldest first, in batches; once per user. A row moved
 	 * twice (a crash before its D1 delete) is kept once.
 	 */
 	private async moveLegacyNotifications(span: CallContext, userId: number): Promise<void> {
-		const db = usersDb(this.env.DB.withSession("first-primary"));
 		const account = this.account(userId);
+		const shard = released(await account.shard(span));
+		if (shard === null) return;
+		const db = usersDb(this.shardDb(shard).withSession("first-primary"));
 		for (let after = 0; ; ) {
 			const rows = await legacyBatch(db, userId, after);
 			const last = rows.length < MOVE_BATCH;
@@ -320,10 +379,13 @@ export class UserService extends WorkerEntrypoint<Env> {
 	}
 
 	private async principalValid(span: CallContext, principal: Principal): Promise<boolean> {
-		if (principal.sessionId === null) {
-			return this.readOrPrimary(span, (session) => userExists(session, principal.userId));
+		const account = this.account(principal.userId);
+		if (principal.sessionId !== null) {
+			return released(await account.isLive(span, principal.sessionId));
 		}
-		return released(await this.account(principal.userId).isLive(span, principal.sessionId));
+		const shard = released(await account.shard(span));
+		if (shard === null) return false;
+		return this.readOrPrimary(span, shard, (session) => userExists(session, principal.userId));
 	}
 
 	/**
@@ -336,25 +398,19 @@ export class UserService extends WorkerEntrypoint<Env> {
 		span: CallContext,
 		principal: Principal,
 		password: string,
-	): Promise<Result<{ db: UsersDb; hash: string }, PasswordCheckFailure>> {
+	): Promise<Result<{ db: UsersDb; shard: number; hash: string }, PasswordCheckFailure>> {
 		if (principal.sessionId === null) return fail("invalid_session");
-		const db = usersDb(this.env.DB.withSession("first-primary"));
-		const hash = await findPasswordHash(db, principal.userId);
 		const account = this.account(principal.userId);
+		const shard = released(await account.shard(span));
+		if (shard === null) return fail("invalid_session");
+		const db = usersDb(this.shardDb(shard).withSession("first-primary"));
+		const hash = await findPasswordHash(db, principal.userId);
 		const checked = released(
 			await account.checkPassword(span, principal.sessionId, hash, password),
 		);
 		if (checked !== "ok") return fail(CHECK_FAILURE[checked]);
 		// "ok" means a stored hash matched.
-		return hash === null ? fail("invalid_credentials") : ok({ db, hash });
-	}
-
-	/**
-	 * For reads that may be slightly stale (D1 read replication): any replica,
-	 * or one that has the client's last write when it sent that write's bookmark.
-	 */
-	private readSession(call: CallContext): D1DatabaseSession {
-		return this.env.DB.withSession(call.bookmark ?? "first-unconstrained");
+		return hash === null ? fail("invalid_credentials") : ok({ db, shard, hash });
 	}
 
 	/**
@@ -366,18 +422,19 @@ export class UserService extends WorkerEntrypoint<Env> {
 	 */
 	private async readOrPrimary<T>(
 		call: CallContext,
+		shard: number,
 		read: (session: D1DatabaseSession) => Promise<T>,
 	): Promise<T> {
-		const found = await read(this.readSession(call));
-		if (found || call.bookmark) return found;
-		return read(this.env.DB.withSession("first-primary"));
+		const found = await read(this.session(shard, call, "first-unconstrained"));
+		if (found || bookmarkOf(call.bookmark, shard)) return found;
+		return read(this.shardDb(shard).withSession("first-primary"));
 	}
 
 	/** The event is in the outbox already; if this send fails, the cron trigger sends it. */
-	private async publish(event: UserRegistered | UserDeleted): Promise<void> {
+	private async publish(event: UserRegistered | UserDeleted, shard: number): Promise<void> {
 		const line = { service: SERVICE, ...eventFields(event), send: event.type };
 		try {
-			await sendEvents(usersDb(this.env.DB), this.env.TASKS, [event]);
+			await sendEvents(usersDb(this.shardDb(shard)), this.env.TASKS, [event]);
 			logLine({ ...line, status: "sent" });
 		} catch (error) {
 			logLine({ ...line, level: "warn", status: "send_failed", error: safeErrorMessage(error) });
@@ -390,10 +447,12 @@ export default {
 	fetch: () => new Response(null, { status: 404 }),
 
 	async queue(batch, env) {
-		const db = usersDb(env.DB);
-		if (batch.queue === DEAD_LETTER_QUEUE) return storeDeadLetters(batch, db, env.METRICS);
+		const shards = userShards(env);
+		if (batch.queue === DEAD_LETTER_QUEUE) {
+			return storeDeadLetters(batch, usersDb(deadLetterShard(shards)), env.METRICS);
+		}
 		return consumeTasks(batch, {
-			db,
+			shards,
 			sender: logEmailSender,
 			deadLetters: env.DEAD_LETTERS,
 			metrics: env.METRICS,
@@ -404,6 +463,7 @@ export default {
 	},
 
 	async scheduled(controller, env) {
-		await relayOutbox(usersDb(env.DB), env.TASKS, new Date(controller.scheduledTime));
+		const now = new Date(controller.scheduledTime);
+		for (const shard of userShards(env)) await relayOutbox(usersDb(shard), env.TASKS, now);
 	},
 } satisfies ExportedHandler<Env>;

@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
 import { usersDb } from "./users";
 
-const db = () => usersDb(env.DB);
+const db = () => usersDb(env.USERS_DB_0);
 
 /** Notifications as the consumer wrote them to D1 before they moved. */
 async function storedInD1(userId: number, count: number) {
 	for (let n = 0; n < count; n++) {
-		await env.DB.prepare(
+		await env.USERS_DB_0.prepare(
 			"INSERT INTO notifications (id, user_id, kind, order_id, created_at, emailed_at) VALUES (?, ?, 'order_confirmation', ?, ?, ?)",
 		)
 			.bind(crypto.randomUUID(), userId, crypto.randomUUID(), 1_000 + n, n % 2 ? 2_000 + n : null)

@@ -12,7 +12,7 @@ async function account() {
 	accounts += 1;
 	const userId = 5_000 + accounts;
 	const stub = env.ACCOUNT.getByName(String(userId));
-	const session = await stub.start(call, `hash-${userId}`);
+	const session = await stub.start(call, `hash-${userId}`, 0);
 	if (!session) throw new Error("no session");
 	return { userId, stub, sessionId: session.id };
 }

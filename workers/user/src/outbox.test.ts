@@ -9,6 +9,7 @@ import { notificationsOf } from "../../../test/account-notifications";
 import { testCall } from "../../../test/call-context";
 import { unreachableQueue } from "../../../test/queues";
 import worker, { UserService } from "./index";
+import { userShards } from "./shards";
 
 afterEach(() => {
 	vi.restoreAllMocks();
@@ -30,12 +31,14 @@ async function register(bindings: Env = env) {
 
 /** Whether the user's user.registered event is still waiting in the outbox. */
 async function waitingToSend(userId: number): Promise<boolean> {
-	const row = await env.DB.prepare(
-		"SELECT event_id FROM outbox WHERE json_extract(event, '$.userId') = ?",
-	)
-		.bind(userId)
-		.first();
-	return row !== null;
+	for (const shard of userShards(env)) {
+		const row = await shard
+			.prepare("SELECT event_id FROM outbox WHERE json_extract(event, '$.userId') = ?")
+			.bind(userId)
+			.first();
+		if (row !== null) return true;
+	}
+	return false;
 }
 
 /** The relay, as the cron trigger runs it `minutesLater` after now. */
@@ -88,8 +91,15 @@ describe("the user worker's outbox", () => {
 
 		it("writes and sends nothing for a registration that was refused", async () => {
 			const user = await register();
-			const outboxSize = async () =>
-				(await env.DB.prepare("SELECT count(*) AS count FROM outbox").first<number>("count")) ?? -1;
+			const outboxSize = async () => {
+				let size = 0;
+				for (const shard of userShards(env)) {
+					size +=
+						(await shard.prepare("SELECT count(*) AS count FROM outbox").first<number>("count")) ??
+						0;
+				}
+				return size;
+			};
 			const before = await outboxSize();
 			const send = vi.spyOn(env.TASKS, "sendBatch");
 			const ctx = createExecutionContext();

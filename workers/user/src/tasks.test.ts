@@ -14,12 +14,18 @@ afterEach(() => {
 });
 
 let names = 0;
-/** A stored user with an e-mail address, and its user.registered event. */
+/**
+ * A stored user with an e-mail address, and its user.registered event: in
+ * the first shard, with its Account object told so, as registration does.
+ * Ids far above the ones registrations here get.
+ */
 async function registered(email = "someone@example.com") {
 	names += 1;
+	const id = 100_000 + names;
+	await env.ACCOUNT.getByName(String(id)).register(testCall(), 0);
 	const created = await insertUser(
-		usersDb(env.DB),
-		{ username: `user${names}`, email, passwordHash: "x", createdAt: new Date() },
+		usersDb(env.USERS_DB_0),
+		{ id, username: `user${names}`, email, passwordHash: "x", createdAt: new Date() },
 		testCall(),
 	);
 	if (!created.ok) throw new Error(created.error);
@@ -33,7 +39,7 @@ const consume = (bodies: unknown[], options?: Parameters<typeof deliver>[4]) =>
 function storedDeadLetter(messageId: string) {
 	return vi.waitFor(
 		async () => {
-			const row = await env.DB.prepare("SELECT * FROM dead_letters WHERE message_id = ?")
+			const row = await env.USERS_DB_0.prepare("SELECT * FROM dead_letters WHERE message_id = ?")
 				.bind(messageId)
 				.first<{ body: string; error: string; attempts: number }>();
 			if (!row) throw new Error(`no dead letter ${messageId} yet`);

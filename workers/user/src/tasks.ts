@@ -7,7 +7,7 @@ import type { Account } from "./account";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
 import type { NotifyingEvent } from "./notifications";
-import { findUserById, type UsersDb } from "./users";
+import { findUserById, usersDb } from "./users";
 
 /**
  * Deliveries of one message before this consumer dead-letters it itself.
@@ -24,7 +24,8 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 export interface TaskDeps {
-	db: UsersDb;
+	/** The users databases (shards.ts): the e-mail's address is in the user's. */
+	shards: D1Database[];
 	sender: EmailSender;
 	/** The tasks-dlq producer. */
 	deadLetters: Queue<DeadLetter>;
@@ -35,8 +36,21 @@ export interface TaskDeps {
 	orders: OrderErasure;
 }
 
-async function emailFor(db: UsersDb, event: NotifyingEvent): Promise<Email | null> {
-	const user = await findUserById(db, event.userId);
+/** The span a message's work joins: the request that caused its event. */
+const causeOf = (event: TaskEvent) => ({
+	requestId: event.requestId,
+	traceparent: event.traceparent,
+});
+
+async function emailFor(
+	deps: Pick<TaskDeps, "shards" | "accounts">,
+	event: NotifyingEvent,
+): Promise<Email | null> {
+	const account = deps.accounts.getByName(String(event.userId));
+	const shard = released(await account.shard(causeOf(event)));
+	const db = shard === null ? undefined : deps.shards[shard];
+	if (!db) return null;
+	const user = await findUserById(usersDb(db), event.userId);
 	if (!user?.email) return null;
 	const idempotencyKey = event.eventId;
 	return event.type === "user.registered"
@@ -54,12 +68,6 @@ async function emailFor(db: UsersDb, event: NotifyingEvent): Promise<Email | nul
 			};
 }
 
-/** The span a message's work joins: the request that caused its event. */
-const causeOf = (event: TaskEvent) => ({
-	requestId: event.requestId,
-	traceparent: event.traceparent,
-});
-
 /**
  * What a notifying event asks for: its notification, recorded once in the
  * user's Account object, and its e-mail, sent unless an earlier delivery
@@ -67,11 +75,14 @@ const causeOf = (event: TaskEvent) => ({
  * e-mail carries the event id for the provider to drop the repeat. Nothing
  * for a user who is gone.
  */
-async function notify(deps: Pick<TaskDeps, "db" | "sender" | "accounts">, event: NotifyingEvent) {
+async function notify(
+	deps: Pick<TaskDeps, "shards" | "sender" | "accounts">,
+	event: NotifyingEvent,
+) {
 	const account = deps.accounts.getByName(String(event.userId));
 	const notification = released(await account.notify(causeOf(event), event));
 	if (notification === null || notification.emailed_at !== null) return;
-	const email = await emailFor(deps.db, event);
+	const email = await emailFor(deps, event);
 	if (email) await deps.sender.send(email);
 	released(await account.markEmailed(causeOf(event), notification.id));
 }
@@ -90,7 +101,7 @@ async function eraseAccount(deps: Pick<TaskDeps, "accounts" | "orders">, event: 
 
 /** What an event asks for; each step is safe to repeat, so a redelivered event does it once. */
 export async function performTask(
-	deps: Pick<TaskDeps, "db" | "sender" | "accounts" | "orders">,
+	deps: Pick<TaskDeps, "shards" | "sender" | "accounts" | "orders">,
 	event: TaskEvent,
 ) {
 	return event.type === "user.deleted" ? eraseAccount(deps, event) : notify(deps, event);

@@ -33,16 +33,16 @@ function toUser(row: UserRow): User {
 }
 
 /**
- * Inserts the user unless the folded name is taken, and its user.registered
- * event into the outbox, in one batch: one transaction, so there is no user
- * without its event and no event without its user. The insert is one
- * statement, so concurrent registrations cannot both win; it is not
- * `ON CONFLICT DO NOTHING`, which spends an AUTOINCREMENT id on every refused
- * name, and ids count users from 1 with no gaps, as in the tutorial.
+ * Inserts the user, under the id given (user-ids.ts), unless the folded
+ * name is taken in this shard (the shard of the name, so the only place it
+ * can be), and its user.registered event into the outbox, in one batch: one
+ * transaction, so there is no user without its event and no event without
+ * its user. The insert is one statement, so concurrent registrations of one
+ * name cannot both win.
  */
 export async function insertUser(
 	db: UsersDb,
-	user: { username: string; email?: string; passwordHash: string; createdAt: Date },
+	user: { id: number; username: string; email?: string; passwordHash: string; createdAt: Date },
 	cause: CallContext,
 ): Promise<Result<{ user: User; event: UserRegistered }, "username_taken">> {
 	const { users, outbox } = schema;
@@ -55,11 +55,11 @@ export async function insertUser(
 		traceparent: cause.traceparent,
 	};
 	const [inserted] = await db.batch([
-		// Values in the table's column order; NULL lets SQLite number the user.
+		// Values in the table's column order.
 		db
 			.insert(users)
 			.select(
-				sql`SELECT NULL, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
+				sql`SELECT ${user.id}, ${user.username}, ${key}, ${user.email ?? null}, ${user.passwordHash}, ${user.createdAt.getTime()}
 					WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.usernameKey} = ${key})`,
 			)
 			.returning(),
@@ -82,8 +82,9 @@ export async function findUserById(db: UsersDb, id: number): Promise<User | null
 }
 
 /**
- * Whether a user exists: what the tutorial's routes ask, which name a user
- * by id alone (API v1 asks the user's Account object about its session).
+ * Whether a user exists in a shard: what the tutorial's routes ask, which
+ * name a user by id alone (API v1 asks the user's Account object about its
+ * session).
  * The order worker asks this before every tutorial order, so it is raw
  * SQL, like the order insert (docs/PERFORMANCE.md): drizzle's query
  * building and row mapping cost more than the probe itself.
@@ -94,6 +95,17 @@ export async function userExists(
 ): Promise<boolean> {
 	const probe = d1.prepare("SELECT 1 FROM users WHERE id = ?").bind(userId);
 	return (await retryReadOnce(() => probe.first())) !== null;
+}
+
+/** Whether the folded name is taken: registration asks before it takes an id for the name. */
+export async function nameTaken(
+	d1: D1Database | D1DatabaseSession,
+	username: string,
+): Promise<boolean> {
+	const probe = d1
+		.prepare("SELECT 1 FROM users WHERE username_key = ?")
+		.bind(usernameKey(username));
+	return (await probe.first()) !== null;
 }
 
 /** The user and stored hash for a login; matched the way registration compares names. */

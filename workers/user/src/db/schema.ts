@@ -3,7 +3,8 @@ import type { TaskEvent } from "../../../../shared/events";
 import { outboxTable } from "../../../../shared/outbox-table";
 
 export const users = sqliteTable("users", {
-	// AUTOINCREMENT: ids start at 1 in creation order and are never reused.
+	// Given by the UserIds object (user-ids.ts), unique across shards and
+	// never reused; AUTOINCREMENT stays so no shard could reuse one either.
 	id: integer("id").primaryKey({ autoIncrement: true }),
 	username: text("username").notNull(),
 	// Usernames are unique without regard to case: the constraint is on this

@@ -10,6 +10,7 @@ import {
 	type TokenPair,
 	uniqueName,
 } from "../../../../../test/requests";
+import { countInAllShards, rowsInAllShards } from "../../../../../test/users-shards";
 import { createApp } from "../../app";
 
 /**
@@ -321,16 +322,10 @@ describe("DELETE /api/v1/users/me", () => {
 				all.some((line) => line.rpc === "eraseOrders" && line.status === "ok"),
 			);
 			expect(lines.filter((line) => line.rpc === "OrderBook.erase")).toHaveLength(1);
-			const left = await env.TEST_USERS_DB.prepare(
-				"SELECT (SELECT count(*) FROM users WHERE id = ?1) AS users, (SELECT count(*) FROM notifications WHERE user_id = ?1) AS notifications",
-			)
-				.bind(user.id)
-				.first();
-			expect(left).toEqual({ users: 0, notifications: 0 });
-			const dead = await env.TEST_USERS_DB.prepare(
-				"SELECT count(*) AS n FROM dead_letters",
-			).first();
-			expect(dead).toEqual({ n: 0 });
+			expect(await countInAllShards("SELECT count(*) AS n FROM users WHERE id = ?", user.id)).toBe(
+				0,
+			);
+			expect(await countInAllShards("SELECT count(*) AS n FROM dead_letters")).toBe(0);
 
 			// Someone takes the name: a new id, and nothing of the old account.
 			const again = await signUp(user.username);
@@ -364,14 +359,11 @@ describe("DELETE /api/v1/users/me", () => {
 			const statuses = answers.map((res) => res.status);
 			expect(statuses.filter((status) => status === 204)).toHaveLength(1);
 			expect(statuses.filter((status) => status === 401 || status === 404)).toHaveLength(19);
-			const left = await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users WHERE id = ?")
-				.bind(user.id)
-				.first();
-			expect(left).toEqual({ n: 0 });
-			const events = await env.TEST_USERS_DB.prepare("SELECT event FROM outbox").all<{
-				event: string;
-			}>();
-			const deletions = events.results
+			expect(await countInAllShards("SELECT count(*) AS n FROM users WHERE id = ?", user.id)).toBe(
+				0,
+			);
+			const events = await rowsInAllShards<{ event: string }>("SELECT event FROM outbox");
+			const deletions = events
 				.map((row) => JSON.parse(row.event))
 				.filter((event) => event.type === "user.deleted" && event.userId === user.id);
 			expect(deletions.length).toBeLessThanOrEqual(1);

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, expectProblem, postJson, signUp, uniqueName } from "../../../../../test/requests";
+import { countInAllShards, shardHolding } from "../../../../../test/users-shards";
 
 type Notification = { id: string; kind: string; orderId?: string; createdAt: string };
 type Page = { notifications: Notification[]; nextCursor: string | null };
@@ -26,21 +26,22 @@ describe("GET /api/v1/users/me/notifications", () => {
 			const { user, headers } = await signUp();
 			// As the consumer wrote them before: 3 rows in D1, older than anything new.
 			const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+			const shard = await shardHolding(user.id);
 			for (const [n, id] of ids.entries()) {
-				await env.TEST_USERS_DB.prepare(
-					"INSERT INTO notifications (id, user_id, kind, order_id, created_at) VALUES (?, ?, 'order_confirmation', ?, ?)",
-				)
+				await shard
+					.prepare(
+						"INSERT INTO notifications (id, user_id, kind, order_id, created_at) VALUES (?, ?, 'order_confirmation', ?, ?)",
+					)
 					.bind(id, user.id, crypto.randomUUID(), Date.parse("2026-01-01T00:00:00Z") + n)
 					.run();
 			}
 			const page = await notificationsOnceThere(headers, 4);
 			expect(page.notifications.slice(1).map((n) => n.id)).toEqual(ids.toReversed());
-			const left = await env.TEST_USERS_DB.prepare(
+			const left = await countInAllShards(
 				"SELECT count(*) AS n FROM notifications WHERE user_id = ?",
-			)
-				.bind(user.id)
-				.first();
-			expect(left).toEqual({ n: 0 });
+				user.id,
+			);
+			expect(left).toBe(0);
 			expect((await listNotifications(headers)).notifications).toEqual(page.notifications);
 		});
 

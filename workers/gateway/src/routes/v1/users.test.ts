@@ -10,6 +10,7 @@ import {
 	signUp,
 	uniqueName,
 } from "../../../../../test/requests";
+import { countInAllShards, firstInAnyShard } from "../../../../../test/users-shards";
 import { createApp } from "../../app";
 
 describe("POST /api/v1/users", () => {
@@ -152,9 +153,7 @@ describe("POST /api/v1/users", () => {
 		});
 
 		it("refuses SQL and path injection in a username or email (400, nothing stored), and keeps it in a password as text", async () => {
-			const count = async () =>
-				(await env.TEST_USERS_DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())
-					?.n;
+			const count = () => countInAllShards("SELECT count(*) AS n FROM users");
 			const before = await count();
 			for (const text of INJECTIONS) {
 				const badName = await postJson("/api/v1/users", { username: text, password: PASSWORD });
@@ -184,11 +183,10 @@ describe("POST /api/v1/users", () => {
 			const text = await res.text();
 			expect(text).not.toContain(PASSWORD);
 			expect(text).not.toMatch(/hash|salt|password/i);
-			const row = await env.TEST_USERS_DB.prepare(
+			const row = await firstInAnyShard<{ password_hash: string }>(
 				"SELECT password_hash FROM users WHERE username = ?",
-			)
-				.bind(username)
-				.first<{ password_hash: string }>();
+				username,
+			);
 			expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[^$]+\$[^$]+$/);
 		});
 	});
