@@ -44,9 +44,13 @@ const MIGRATIONS: string[][] = [
 		"CREATE TABLE closed (id INTEGER PRIMARY KEY CHECK (id = 1), closed_at INTEGER NOT NULL)",
 	],
 	NOTIFICATION_TABLES,
-	// Which users database holds the user's row (shards.ts): set at
-	// registration and at each login, read wherever only the id is known.
-	["CREATE TABLE home (id INTEGER PRIMARY KEY CHECK (id = 1), shard INTEGER NOT NULL)"],
+	// Which users database holds the user's row (shards.ts), set at
+	// registration and at each login, read wherever only the id is known; and
+	// the name and address the user's e-mails go to (set at registration,
+	// never changed), so the tasks consumer asks no database per event.
+	[
+		"CREATE TABLE home (id INTEGER PRIMARY KEY CHECK (id = 1), shard INTEGER NOT NULL, username TEXT, email TEXT)",
+	],
 ];
 
 function migrate(sql: SqlStorage): void {
@@ -74,6 +78,12 @@ export const MAX_PASSWORD_FAILURES = 5;
 export const PASSWORD_FAILURE_WINDOW_MS = 60_000;
 
 export type PasswordCheck = "ok" | "wrong" | "throttled" | "invalid_session";
+
+/** What an e-mail to the user needs. */
+export interface Contact {
+	username: string;
+	email?: string;
+}
 
 /**
  * One user's per-user state in the user worker, one object per user id
@@ -149,12 +159,33 @@ export class Account extends DurableObject<Env> {
 		);
 	}
 
-	/** Records which users database holds the user (a registration, before its row is written). */
-	register(call: CallContext, shard: number): void {
+	/**
+	 * Records which users database holds the user, and where their e-mail
+	 * goes (a registration, before its row is written).
+	 */
+	register(call: CallContext, shard: number, contact: Contact): void {
 		loggedSync(this.telemetry, "Account.register", call, () => {
 			if (this.closed) return;
 			if (!this.ready) this.prepare();
-			this.setHome(shard);
+			this.sql.exec(
+				`INSERT INTO home (id, shard, username, email) VALUES (1, ?, ?, ?)
+					ON CONFLICT (id) DO UPDATE SET shard = excluded.shard, username = excluded.username, email = excluded.email`,
+				shard,
+				contact.username,
+				contact.email ?? null,
+			);
+		});
+	}
+
+	/** The name and address the user's e-mails go to; null once the account is deleted. */
+	contact(call: CallContext): Contact | null {
+		return loggedSync(this.telemetry, "Account.contact", call, () => {
+			if (!this.ready || this.closed) return null;
+			const [row] = this.sql
+				.exec<{ username: string | null; email: string | null }>("SELECT username, email FROM home")
+				.toArray();
+			if (!row?.username) return null;
+			return { username: row.username, ...(row.email === null ? {} : { email: row.email }) };
 		});
 	}
 

@@ -102,7 +102,11 @@ export class UserService extends WorkerEntrypoint<Env> {
 			if (await nameTaken(session, input.username)) return fail("username_taken");
 			const passwordHash = await hashPassword(input.password);
 			const id = released(await this.env.USER_IDS.getByName("users").next());
-			released(await this.account(id).register(span, shard));
+			const contact = {
+				username: input.username,
+				...(input.email === undefined ? {} : { email: input.email }),
+			};
+			released(await this.account(id).register(span, shard, contact));
 			const created = await insertUser(
 				usersDb(session),
 				{
@@ -452,7 +456,6 @@ export default {
 			return storeDeadLetters(batch, usersDb(deadLetterShard(shards)), env.METRICS);
 		}
 		return consumeTasks(batch, {
-			shards,
 			sender: logEmailSender,
 			deadLetters: env.DEAD_LETTERS,
 			metrics: env.METRICS,

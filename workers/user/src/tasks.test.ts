@@ -22,10 +22,11 @@ let names = 0;
 async function registered(email = "someone@example.com") {
 	names += 1;
 	const id = 100_000 + names;
-	await env.ACCOUNT.getByName(String(id)).register(testCall(), 0);
+	const username = `user${names}`;
+	await env.ACCOUNT.getByName(String(id)).register(testCall(), 0, { username, email });
 	const created = await insertUser(
 		usersDb(env.USERS_DB_0),
-		{ id, username: `user${names}`, email, passwordHash: "x", createdAt: new Date() },
+		{ id, username, email, passwordHash: "x", createdAt: new Date() },
 		testCall(),
 	);
 	if (!created.ok) throw new Error(created.error);

@@ -7,7 +7,6 @@ import type { Account } from "./account";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
 import type { NotifyingEvent } from "./notifications";
-import { findUserById, usersDb } from "./users";
 
 /**
  * Deliveries of one message before this consumer dead-letters it itself.
@@ -24,8 +23,6 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 export interface TaskDeps {
-	/** The users databases (shards.ts): the e-mail's address is in the user's. */
-	shards: D1Database[];
 	sender: EmailSender;
 	/** The tasks-dlq producer. */
 	deadLetters: Queue<DeadLetter>;
@@ -42,15 +39,13 @@ const causeOf = (event: TaskEvent) => ({
 	traceparent: event.traceparent,
 });
 
+/** The e-mail an event calls for, to the address the user's Account object keeps; none without one. */
 async function emailFor(
-	deps: Pick<TaskDeps, "shards" | "accounts">,
+	deps: Pick<TaskDeps, "accounts">,
 	event: NotifyingEvent,
 ): Promise<Email | null> {
 	const account = deps.accounts.getByName(String(event.userId));
-	const shard = released(await account.shard(causeOf(event)));
-	const db = shard === null ? undefined : deps.shards[shard];
-	if (!db) return null;
-	const user = await findUserById(usersDb(db), event.userId);
+	const user = released(await account.contact(causeOf(event)));
 	if (!user?.email) return null;
 	const idempotencyKey = event.eventId;
 	return event.type === "user.registered"
@@ -75,10 +70,7 @@ async function emailFor(
  * e-mail carries the event id for the provider to drop the repeat. Nothing
  * for a user who is gone.
  */
-async function notify(
-	deps: Pick<TaskDeps, "shards" | "sender" | "accounts">,
-	event: NotifyingEvent,
-) {
+async function notify(deps: Pick<TaskDeps, "sender" | "accounts">, event: NotifyingEvent) {
 	const account = deps.accounts.getByName(String(event.userId));
 	const notification = released(await account.notify(causeOf(event), event));
 	if (notification === null || notification.emailed_at !== null) return;
@@ -101,7 +93,7 @@ async function eraseAccount(deps: Pick<TaskDeps, "accounts" | "orders">, event: 
 
 /** What an event asks for; each step is safe to repeat, so a redelivered event does it once. */
 export async function performTask(
-	deps: Pick<TaskDeps, "shards" | "sender" | "accounts" | "orders">,
+	deps: Pick<TaskDeps, "sender" | "accounts" | "orders">,
 	event: TaskEvent,
 ) {
 	return event.type === "user.deleted" ? eraseAccount(deps, event) : notify(deps, event);
