@@ -133,6 +133,7 @@ export default defineConfig({
 							// Deliveries the tests wait for come within 50 ms, not wrangler.toml's 1 s.
 							queueConsumers: {
 								tasks: { maxBatchTimeout: 0.05 },
+								"tasks-1": { maxBatchTimeout: 0.05 },
 								"tasks-dlq": { maxBatchTimeout: 0.05 },
 							},
 							workers: [orderStub],

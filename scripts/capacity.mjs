@@ -37,6 +37,32 @@ function orderLimit() {
 	);
 }
 
+const userWorkerProduction = () =>
+	unstable_readConfig({
+		config: fileURLToPath(new URL("../workers/user/wrangler.toml", import.meta.url)),
+		env: "production",
+	});
+
+/** Production's number of tasks queues: the user worker's TASKS, TASKS_<i> producers. */
+function productionTaskQueues() {
+	const config = userWorkerProduction();
+	const queues = config.queues.producers.filter((q) => /^TASKS(_\d+)?$/.test(q.binding)).length;
+	return input(
+		queues,
+		`workers/user/wrangler.toml [env.production]: ${queues} tasks queues (TASKS, TASKS_<i>)`,
+	);
+}
+
+/** Production's number of users shards: its USERS_DB_<i> bindings in workers/user/wrangler.toml. */
+function productionShards() {
+	const config = userWorkerProduction();
+	const shards = config.d1_databases.filter((db) => /^USERS_DB_\d+$/.test(db.binding)).length;
+	return input(
+		shards,
+		`workers/user/wrangler.toml [env.production]: ${shards} users databases (USERS_DB_<i>)`,
+	);
+}
+
 /** Cloudflare's published limits. */
 export const LIMITS = {
 	d1QueryMs: input(
@@ -48,21 +74,19 @@ export const LIMITS = {
 	doStorageBytes: input(10e9, `${DO_LIMITS}: 10 GB per SQLite-backed object`),
 	queueMessagesPerSecond: input(5000, `${QUEUES_LIMITS}: 5,000 messages/s per queue`),
 	orderRequestsPerUserPerSecond: orderLimit(),
+	usersShards: productionShards(),
+	taskQueues: productionTaskQueues(),
 };
 
 /** Work per operation, read off the code, and the bytes each row keeps, measured. */
 export const WORK = {
 	primaryStatementsPerRegistration: input(
-		3,
-		"workers/user/src/users.ts insertUser (user + outbox, one batch) and outbox.ts sendEvents (delete)",
+		4,
+		"workers/user/src/users.ts nameTaken (a read), insertUser (user + outbox, one batch) and outbox.ts sendEvents (delete), all on the name's shard",
 	),
 	primaryStatementsPerLogin: input(
 		1,
 		"workers/user/src/index.ts logIn: reads the primary (its session goes to the user's Account object)",
-	),
-	primaryStatementsPerEvent: input(
-		1,
-		"workers/user/src/tasks.ts notify: the user read for the e-mail (the notification itself is written in the user's Account object)",
 	),
 	notificationBytes: input(180, `${ROW_SIZES}: a notification, its row and both indexes`),
 	userBytes: input(230, `${ROW_SIZES}: a user, its row and the unique name index`),
@@ -93,14 +117,18 @@ export const PROFILE = {
 /** Each part's utilisation (1 = at its limit) under `profile`, and what drives it. */
 export function model(profile) {
 	const events = profile.registrations + profile.orders;
+	const shards = LIMITS.usersShards.value;
+	// A hash of the folded name spreads users, and their registrations and
+	// logins, evenly over the shards; events reach no database (the user's
+	// Account object holds the notification and the e-mail's address).
 	const primaryStatements =
-		profile.registrations * WORK.primaryStatementsPerRegistration.value +
-		profile.logins * WORK.primaryStatementsPerLogin.value +
-		events * WORK.primaryStatementsPerEvent.value;
+		(profile.registrations * WORK.primaryStatementsPerRegistration.value +
+			profile.logins * WORK.primaryStatementsPerLogin.value) /
+		shards;
 	const notificationsPerUser = 1 + profile.ordersPerUser;
 	const cap = LIMITS.orderRequestsPerUserPerSecond.value;
 	const perUser = profile.users > 0 ? profile.orders / profile.users : profile.orders;
-	const d1Bytes = profile.users * WORK.userBytes.value;
+	const d1Bytes = (profile.users * WORK.userBytes.value) / shards;
 	const accountBytes = notificationsPerUser * WORK.notificationBytes.value;
 	const cpuSeconds =
 		(profile.orders * MEASURED.cpuMsPerOrder.value +
@@ -110,25 +138,32 @@ export function model(profile) {
 		1000;
 	return [
 		{
-			part: "user worker's D1 primary: time",
+			part: "one users shard's D1 primary: time",
 			kind: "rate",
-			load: `${round(primaryStatements)} statements/s`,
+			load: `${primaryStatements.toFixed(1)} statements/s (of ${shards} shards)`,
 			utilisation: (primaryStatements * LIMITS.d1QueryMs.value) / 1000,
-			grows: "with registrations, logins and every event's e-mail lookup",
+			grows: "with registrations and logins, over the shards",
 		},
 		{
-			part: "user worker's D1: storage",
+			part: "one users shard's D1: storage",
 			kind: "size",
-			load: `${size(d1Bytes)} (users)`,
+			load: `${size(d1Bytes)} (its users, of ${shards} shards)`,
 			utilisation: d1Bytes / LIMITS.d1DatabaseBytes.value,
-			grows: "with users",
+			grows: "with users, over the shards",
 		},
 		{
-			part: "tasks queue",
+			part: "the user id allocator (one UserIds object)",
 			kind: "rate",
-			load: `${round(events)} messages/s`,
-			utilisation: events / LIMITS.queueMessagesPerSecond.value,
-			grows: "with registrations and orders",
+			load: `${round(profile.registrations)} ids/s`,
+			utilisation: profile.registrations / LIMITS.doRequestsPerSecond.value,
+			grows: "with registrations",
+		},
+		{
+			part: "one tasks queue",
+			kind: "rate",
+			load: `${round(events / LIMITS.taskQueues.value)} messages/s (of ${LIMITS.taskQueues.value} queues)`,
+			utilisation: events / LIMITS.taskQueues.value / LIMITS.queueMessagesPerSecond.value,
+			grows: "with registrations and orders, over the queues by user",
 		},
 		{
 			part: "one user's OrderBook: requests",

@@ -14,23 +14,36 @@ const utilisation = (name: string, profile = PROFILE) => {
 };
 
 describe("the capacity model", () => {
-	it("charges the D1 primary for every registration, login and event", () => {
+	it("charges a shard's D1 primary for its share of registrations and logins, and nothing for events", () => {
 		const none = { ...PROFILE, registrations: 0, logins: 0, orders: 0 };
-		expect(utilisation("user worker's D1 primary", none)).toBe(0);
-		const oneOrder = utilisation("user worker's D1 primary", { ...none, orders: 1 });
-		expect(oneOrder).toBeCloseTo(
-			(WORK.primaryStatementsPerEvent.value * LIMITS.d1QueryMs.value) / 1000,
+		expect(utilisation("one users shard's D1 primary", none)).toBe(0);
+		expect(utilisation("one users shard's D1 primary", { ...none, orders: 1000 })).toBe(0);
+		const oneLogin = utilisation("one users shard's D1 primary", { ...none, logins: 1 });
+		expect(oneLogin).toBeCloseTo(
+			(WORK.primaryStatementsPerLogin.value * LIMITS.d1QueryMs.value) /
+				1000 /
+				LIMITS.usersShards.value,
 		);
 		const doubled = { ...PROFILE, registrations: 10, logins: 40, orders: 100 };
-		expect(utilisation("user worker's D1 primary", doubled)).toBeCloseTo(
-			utilisation("user worker's D1 primary") * 2,
+		expect(utilisation("one users shard's D1 primary", doubled)).toBeCloseTo(
+			utilisation("one users shard's D1 primary") * 2,
 		);
 	});
 
-	it("names the D1 primary as the first traffic limit when orders grow", () => {
-		const heavy = report({ ...PROFILE, orders: 1000 });
-		expect(heavy).toContain("First limit of traffic: **user worker's D1 primary: time**");
-		expect(heavy).toContain("First limit of data kept: **user worker's D1: storage**");
+	it("meets its first traffic limit at 100 times the documented profile or more, with production's shards", () => {
+		const rates = model(PROFILE).filter(
+			(p: { kind: string; utilisation: number | null }) =>
+				p.kind === "rate" && p.utilisation !== null,
+		);
+		for (const { part: name, utilisation: u } of rates) {
+			expect((u ?? 0) * 100, name).toBeLessThanOrEqual(1);
+		}
+	});
+
+	it("names a shard's D1 primary as the first traffic limit when logins grow", () => {
+		const heavy = report({ ...PROFILE, logins: 100_000 });
+		expect(heavy).toContain("First limit of traffic: **one users shard's D1 primary: time**");
+		expect(heavy).toContain("First limit of data kept: **one users shard's D1: storage**");
 	});
 
 	it("says when a profile asks more of one user than the per-user limit allows", () => {

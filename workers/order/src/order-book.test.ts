@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
 import { testCall } from "../../../test/call-context";
 import { unwrap } from "../../../test/unwrap";
 import * as schema from "./db/schema";
@@ -148,7 +149,8 @@ describe("OrderBook's outbox", () => {
 
 	describe("errors", () => {
 		it("keeps an event the queue refused and sends it on a later alarm, once", async () => {
-			const send = vi.spyOn(env.TASKS, "sendBatch");
+			// User 21's events go to the second tasks queue (shared/task-queues.ts).
+			const send = vi.spyOn(taskQueueOf(taskQueues(env), 21), "sendBatch");
 			send.mockRejectedValueOnce(new Error("queue unavailable"));
 			const book = env.ORDER_BOOK.getByName("21");
 			const { order } = unwrap(await book.create(call, 21, items("a")));
@@ -172,7 +174,7 @@ describe("OrderBook's outbox", () => {
 					"CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END",
 				);
 			});
-			const send = vi.spyOn(env.TASKS, "sendBatch");
+			const send = vi.spyOn(taskQueueOf(taskQueues(env), 23), "sendBatch");
 			await runInDurableObject(book, (instance: OrderBook) => {
 				expect(() => instance.create(call, 23, items("a"))).toThrow(/outbox unavailable/);
 			});

@@ -7,6 +7,7 @@ import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
@@ -172,7 +173,9 @@ export class OrderBook extends DurableObject<Env> {
 		const events = pendingEvents(this.db);
 		if (events.length === 0) return;
 		try {
-			await this.env.TASKS.sendBatch(events.map((body) => ({ body, contentType: "json" })));
+			// One book holds one user's events: they share a queue.
+			const queue = taskQueueOf(taskQueues(this.env), events[0]?.userId ?? 0);
+			await queue.sendBatch(events.map((body) => ({ body, contentType: "json" })));
 		} catch (error) {
 			this.failedSends += 1;
 			logLine({

@@ -14,6 +14,7 @@ import {
 	released,
 } from "../../../shared/rpc";
 import type { IssuedSession, Session } from "../../../shared/sessions";
+import { taskQueues } from "../../../shared/task-queues";
 import type { NewUser, User } from "../../../shared/users";
 import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
@@ -438,7 +439,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 	private async publish(event: UserRegistered | UserDeleted, shard: number): Promise<void> {
 		const line = { service: SERVICE, ...eventFields(event), send: event.type };
 		try {
-			await sendEvents(usersDb(this.shardDb(shard)), this.env.TASKS, [event]);
+			await sendEvents(usersDb(this.shardDb(shard)), taskQueues(this.env), [event]);
 			logLine({ ...line, status: "sent" });
 		} catch (error) {
 			logLine({ ...line, level: "warn", status: "send_failed", error: safeErrorMessage(error) });
@@ -467,6 +468,6 @@ export default {
 
 	async scheduled(controller, env) {
 		const now = new Date(controller.scheduledTime);
-		for (const shard of userShards(env)) await relayOutbox(usersDb(shard), env.TASKS, now);
+		for (const shard of userShards(env)) await relayOutbox(usersDb(shard), taskQueues(env), now);
 	},
 } satisfies ExportedHandler<Env>;
