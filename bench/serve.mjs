@@ -325,6 +325,11 @@ export async function serve() {
 						.run();
 				}
 			},
+			/** How many users shards the user worker has. */
+			shardCount: shards.length,
+			/** The index of the shard that holds a user's row. */
+			shardIndexOf: async (/** @type {number} */ userId) =>
+				shards.indexOf(await shardOfUser(userId)),
 			/** Gives the user `count` more notifications, as the tasks consumer records them. */
 			seedNotifications: async (/** @type {number} */ userId, /** @type {number} */ count) => {
 				await (await shardOfUser(userId))

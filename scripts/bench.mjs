@@ -477,6 +477,29 @@ try {
 			rps: (most?.growth.rps ?? 0) / (fewest?.growth.rps ?? 1),
 		},
 	});
+	// The same route for a user in each users shard: the shards must serve
+	// alike. The bench users were registered by name, so some are in each.
+	const shardUsers = new Map();
+	for (let id = 2; id <= firstSessionUser + PLAN.load.connections; id++) {
+		const shard = await server.shardIndexOf(id);
+		if (!shardUsers.has(shard)) shardUsers.set(shard, id);
+	}
+	await sideBySide(
+		{
+			name: "GET /api/v1/users/me, a user in each shard",
+			unit: "(shard index)",
+			sizes: Array.from({ length: server.shardCount }, (_, shard) => shard),
+		},
+		async (shard) => {
+			const id = shardUsers.get(shard);
+			if (id === undefined) throw new Error(`no bench user in shard ${shard}`);
+			return {
+				url: gateway("/api/v1/users/me"),
+				headers: bearer(await login(`bench_${id}`)),
+				status: 200,
+			};
+		},
+	);
 
 	// Refresh against GET /api/v1/users/me, the plainest route a token takes:
 	// both reach the user's Account object, users/me with a D1 read beside it.
