@@ -2,11 +2,13 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
 import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
 import { testCall } from "../../../test/call-context";
 import { unwrap } from "../../../test/unwrap";
 import * as schema from "./db/schema";
 import type { OrderBook } from "./order-book";
+import { PRUNE_BATCH, pruneSent } from "./outbox";
 
 const items = (sku: string) => [{ sku, quantity: 1 }];
 const key = (k: string, fingerprint = "f1") => ({ key: k, fingerprint });
@@ -21,6 +23,16 @@ function outboxOf(user: string) {
 	return runInDurableObject(env.ORDER_BOOK.getByName(user), (_book, state) =>
 		drizzle(state.storage, { schema }).select().from(schema.outbox).all(),
 	);
+}
+
+/** When the book's alarm is set for, if it is. */
+function alarmOf(book: DurableObjectStub<OrderBook>) {
+	return runInDurableObject(book, (_book, state) => state.storage.getAlarm());
+}
+
+/** The user's events still to send. */
+async function pendingOf(user: string) {
+	return (await outboxOf(user)).filter((row) => row.sentAt === null);
 }
 
 describe("OrderBook.create", () => {
@@ -142,8 +154,11 @@ describe("OrderBook's outbox", () => {
 				traceparent: expect.stringMatching(/^00-a{32}-[0-9a-f]{16}-01$/),
 			});
 			expect(message?.body).not.toMatchObject({ traceparent: call.traceparent });
-			// Sent, it leaves the outbox.
-			await vi.waitFor(async () => expect(await outboxOf("20")).toEqual([]));
+			// Sent, it stays in the outbox, marked sent, for the retention.
+			await vi.waitFor(async () => expect(await pendingOf("20")).toEqual([]));
+			const [row] = await outboxOf("20");
+			expect(row?.event).toEqual(message?.body);
+			expect(row?.sentAt?.getTime()).toBeGreaterThanOrEqual(row?.createdAt.getTime() ?? 0);
 		});
 	});
 
@@ -156,15 +171,19 @@ describe("OrderBook's outbox", () => {
 			const { order } = unwrap(await book.create(call, 21, items("a")));
 
 			await vi.waitFor(() => expect(send).toHaveBeenCalledOnce());
-			expect(await outboxOf("21")).toHaveLength(1);
+			expect(await pendingOf("21")).toHaveLength(1);
 			expect(await runDurableObjectAlarm(book)).toBe(true);
 
-			expect(await outboxOf("21")).toEqual([]);
+			expect(await pendingOf("21")).toEqual([]);
 			expect(send).toHaveBeenCalledTimes(2);
 			expect(send.mock.calls[1]?.[0]).toEqual([
 				{ body: expect.objectContaining({ orderId: order.id }), contentType: "json" },
 			]);
-			expect(await runDurableObjectAlarm(book)).toBe(false);
+			// The alarm left is the prune of the sent event, a retention later: it sends nothing.
+			const [sent] = await outboxOf("21");
+			expect(await alarmOf(book)).toBe((sent?.sentAt?.getTime() ?? 0) + OUTBOX_RETENTION_MS);
+			expect(await runDurableObjectAlarm(book)).toBe(true);
+			expect(send).toHaveBeenCalledTimes(2);
 		});
 
 		it("stores neither the order nor its event when the event cannot be written", async () => {
@@ -190,7 +209,7 @@ describe("OrderBook's outbox", () => {
 			await book.create(call, 22, items("a"), key("k", "f1"));
 			await book.create(call, 22, items("a"), key("k", "f1"));
 			await book.create(call, 22, items("b"), key("k", "f2"));
-			await vi.waitFor(async () => expect(await outboxOf("22")).toEqual([]));
+			await vi.waitFor(async () => expect(await pendingOf("22")).toEqual([]));
 			const sent = send.mock.calls.flatMap(([messages]) => [...messages]);
 			expect(sent).toHaveLength(1);
 		});
@@ -199,11 +218,101 @@ describe("OrderBook's outbox", () => {
 			const send = vi.spyOn(env.TASKS, "sendBatch");
 			const book = env.ORDER_BOOK.getByName("24");
 			await Promise.all(Array.from({ length: 30 }, () => book.create(call, 24, items("a"))));
-			await vi.waitFor(async () => expect(await outboxOf("24")).toEqual([]));
+			await vi.waitFor(async () => expect(await pendingOf("24")).toEqual([]));
 			const sent = send.mock.calls.flatMap(([messages]) => [...messages]);
 			expect(new Set(sent.map((message) => JSON.stringify(message.body))).size).toBe(30);
 			expect(sent).toHaveLength(30);
 			expect(send.mock.calls.length).toBeLessThan(30);
+		});
+	});
+});
+
+describe("OrderBook's outbox retention", () => {
+	/** Moves the send time of the book's sent events `ms` into the past, behind the object's back. */
+	async function age(book: DurableObjectStub<OrderBook>, ms: number, where = "1 = 1") {
+		await runInDurableObject(book, (_book, state) => {
+			state.storage.sql.exec(
+				`UPDATE outbox SET sent_at = sent_at - ? WHERE sent_at IS NOT NULL AND ${where}`,
+				ms,
+			);
+		});
+		// A new instance, which knows nothing of the old send times.
+		await evictDurableObject(book);
+	}
+
+	describe("happy", () => {
+		it("keeps sent events a day; the alarm then prunes them, and sets itself for the next", async () => {
+			const book = env.ORDER_BOOK.getByName("25");
+			const orders = [];
+			for (const sku of ["a", "b", "c"]) {
+				orders.push(unwrap(await book.create(call, 25, items(sku))).order);
+				await vi.waitFor(async () => expect(await pendingOf("25")).toEqual([]));
+			}
+			const [first, second, third] = orders;
+			await age(
+				book,
+				OUTBOX_RETENTION_MS + 60_000,
+				`json_extract(event, '$.orderId') = '${first?.id}'`,
+			);
+			await age(
+				book,
+				OUTBOX_RETENTION_MS - 60_000,
+				`json_extract(event, '$.orderId') = '${second?.id}'`,
+			);
+
+			expect(await runDurableObjectAlarm(book)).toBe(true);
+			const kept = await outboxOf("25");
+			expect(kept.map((row) => row.event.orderId).sort()).toEqual([second?.id, third?.id].sort());
+			// Next: when the oldest left passes the retention, about a minute from now.
+			const oldest = Math.min(...kept.map((row) => row.sentAt?.getTime() ?? Infinity));
+			expect(await alarmOf(book)).toBe(oldest + OUTBOX_RETENTION_MS);
+			expect(oldest + OUTBOX_RETENTION_MS - Date.now()).toBeLessThan(61_000);
+		});
+	});
+
+	describe("errors", () => {
+		it("prunes a backlog PRUNE_BATCH events per alarm, coming back at once for the rest", async () => {
+			const book = env.ORDER_BOOK.getByName("26");
+			const backlog = PRUNE_BATCH * 2 + 50;
+			const twoDaysAgo = Date.now() - 2 * OUTBOX_RETENTION_MS;
+			await runInDurableObject(book, (_book, state) => {
+				for (let n = 0; n < backlog; n += 1) {
+					state.storage.sql.exec(
+						"INSERT INTO outbox (event_id, event, created_at, sent_at) VALUES (?, '{}', ?, ?)",
+						`old-${n}`,
+						twoDaysAgo,
+						twoDaysAgo + n,
+					);
+				}
+				return state.storage.setAlarm(Date.now());
+			});
+			await evictDurableObject(book);
+			const count = async () => (await outboxOf("26")).length;
+			const runs: number[] = [];
+			while (await runDurableObjectAlarm(book)) {
+				runs.push(await count());
+				// At once while a backlog is left.
+				const next = await alarmOf(book);
+				if (next !== null) expect(next).toBeLessThanOrEqual(Date.now());
+			}
+			expect(runs).toEqual([backlog - PRUNE_BATCH, backlog - 2 * PRUNE_BATCH, 0]);
+		});
+
+		it("never prunes an event still to send, however old", async () => {
+			const book = env.ORDER_BOOK.getByName("27");
+			const old = Date.now() - 3 * OUTBOX_RETENTION_MS;
+			const left = await runInDurableObject(book, (_book, state) => {
+				const { sql } = state.storage;
+				sql.exec(
+					"INSERT INTO outbox (event_id, event, created_at, sent_at) VALUES ('pending', '{}', ?, NULL), ('sent', '{}', ?, ?)",
+					old,
+					old,
+					old,
+				);
+				pruneSent(drizzle(state.storage, { schema }), Date.now() - OUTBOX_RETENTION_MS);
+				return sql.exec<{ event_id: string }>("SELECT event_id FROM outbox").toArray();
+			});
+			expect(left).toEqual([{ event_id: "pending" }]);
 		});
 	});
 });

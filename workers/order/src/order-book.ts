@@ -5,6 +5,7 @@ import type { OrderCreated } from "../../../shared/events";
 import { eventFields, loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
+import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
 import type { PageRequest } from "../../../shared/pagination";
 import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
 import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
@@ -21,7 +22,7 @@ import {
 	type OrdersDb,
 	rememberIdempotentResponse,
 } from "./orders";
-import { addEvent, pendingEvents, removeSent, SEND_BATCH } from "./outbox";
+import { addEvent, markSent, oldestSent, pendingEvents, pruneSent, SEND_BATCH } from "./outbox";
 
 export interface Idempotency {
 	key: string;
@@ -44,7 +45,9 @@ function resendDelayMs(failures: number): number {
  *
  * Each new order's order.created event is written in the same transaction,
  * to the outbox; the alarm sends it to the tasks queue afterwards, and keeps
- * trying until the queue takes it.
+ * trying until the queue takes it. A sent event stays in the outbox, marked
+ * sent, for OUTBOX_RETENTION_MS, so a redrive can send it again; the alarm
+ * prunes it after that.
  */
 export class OrderBook extends DurableObject<Env> {
 	private readonly db: OrdersDb;
@@ -53,6 +56,12 @@ export class OrderBook extends DurableObject<Env> {
 	private sendScheduled = false;
 	/** The user is deleted: kept in memory, as the order path asks on every create. */
 	private erased = false;
+	/**
+	 * When the oldest sent event still in the outbox was sent (null: none),
+	 * or undefined until read: the alarm prunes and sets its next run by it
+	 * without a query per send.
+	 */
+	private oldestSentAt: number | null | undefined;
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -87,6 +96,7 @@ export class OrderBook extends DurableObject<Env> {
 		loggedSync(this.telemetry, "OrderBook.erase", call, () => {
 			this.ctx.storage.transactionSync(() => eraseBook(this.db, new Date()));
 			this.erased = true;
+			this.oldestSentAt = null;
 		});
 	}
 
@@ -167,11 +177,25 @@ export class OrderBook extends DurableObject<Env> {
 		void this.ctx.storage.setAlarm(now.getTime());
 	}
 
-	/** Sends the outbox's pending events; if the queue refuses, tries again later, for as long as it takes. */
+	/**
+	 * Sends the outbox's pending events; if the queue refuses, tries again
+	 * later, for as long as it takes. Then prunes what was sent more than
+	 * the retention ago, and sets the alarm for the next prune.
+	 */
 	override async alarm(): Promise<void> {
 		this.sendScheduled = false;
 		const events = pendingEvents(this.db);
-		if (events.length === 0) return;
+		if (events.length > 0 && !(await this.send(events))) return;
+		if (events.length === SEND_BATCH) {
+			this.scheduleSend(new Date());
+			return;
+		}
+		this.prune(Date.now());
+	}
+
+	/** Sends the events and marks them sent; false, with the alarm set for another try, if the queue refused. */
+	private async send(events: OrderCreated[]): Promise<boolean> {
+		const sentAt = Date.now();
 		try {
 			// One book holds one user's events: they share a queue.
 			const queue = taskQueueOf(taskQueues(this.env), events[0]?.userId ?? 0);
@@ -187,15 +211,36 @@ export class OrderBook extends DurableObject<Env> {
 			});
 			this.sendScheduled = true;
 			await this.ctx.storage.setAlarm(Date.now() + resendDelayMs(this.failedSends));
-			return;
+			return false;
 		}
 		this.failedSends = 0;
-		removeSent(
+		markSent(
 			this.db,
 			events.map((event) => event.eventId),
+			sentAt,
 		);
+		if (this.oldestSentAt === null) this.oldestSentAt = sentAt;
 		for (const event of events) logSent(event);
-		if (events.length === SEND_BATCH) this.scheduleSend(new Date());
+		return true;
+	}
+
+	/**
+	 * Deletes sent events past the retention (PRUNE_BATCH at most), and sets
+	 * the alarm for when the oldest one left passes it: at once if more are
+	 * past it already. Not while a send is scheduled (an order came during
+	 * the send): that alarm comes first and prunes in its turn.
+	 */
+	private prune(now: number): void {
+		if (this.sendScheduled) return;
+		const cutoff = now - OUTBOX_RETENTION_MS;
+		this.oldestSentAt ??= oldestSent(this.db);
+		if (this.oldestSentAt !== null && this.oldestSentAt <= cutoff) {
+			pruneSent(this.db, cutoff);
+			this.oldestSentAt = oldestSent(this.db);
+		}
+		if (this.oldestSentAt === null) return;
+		const next = this.oldestSentAt <= cutoff ? now : this.oldestSentAt + OUTBOX_RETENTION_MS;
+		void this.ctx.storage.setAlarm(next);
 	}
 }
 

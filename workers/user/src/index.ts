@@ -20,7 +20,7 @@ import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
-import { relayOutbox, sendEvents } from "./outbox";
+import { pruneOutbox, relayOutbox, sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
 import type { StartedSession } from "./sessions";
@@ -468,6 +468,9 @@ export default {
 
 	async scheduled(controller, env) {
 		const now = new Date(controller.scheduledTime);
-		for (const shard of userShards(env)) await relayOutbox(usersDb(shard), taskQueues(env), now);
+		for (const shard of userShards(env)) {
+			await relayOutbox(usersDb(shard), taskQueues(env), now);
+			await pruneOutbox(usersDb(shard), now);
+		}
 	},
 } satisfies ExportedHandler<Env>;

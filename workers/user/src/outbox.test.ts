@@ -5,11 +5,16 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
+import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
 import { notificationsOf } from "../../../test/account-notifications";
 import { testCall } from "../../../test/call-context";
+import { userRegistered } from "../../../test/events";
 import { unreachableQueue } from "../../../test/queues";
 import worker, { UserService } from "./index";
+import { pruneOutbox } from "./outbox";
 import { userShards } from "./shards";
+import { usersDb } from "./users";
 
 afterEach(() => {
 	vi.restoreAllMocks();
@@ -33,12 +38,27 @@ async function register(bindings: Env = env) {
 async function waitingToSend(userId: number): Promise<boolean> {
 	for (const shard of userShards(env)) {
 		const row = await shard
-			.prepare("SELECT event_id FROM outbox WHERE json_extract(event, '$.userId') = ?")
+			.prepare(
+				"SELECT event_id FROM outbox WHERE json_extract(event, '$.userId') = ? AND sent_at IS NULL",
+			)
 			.bind(userId)
 			.first();
 		if (row !== null) return true;
 	}
 	return false;
+}
+
+/** The user's outbox rows, wherever they are: each event, and when it was sent. */
+async function outboxRowsOf(userId: number) {
+	const rows: { event_id: string; sent_at: number | null }[] = [];
+	for (const shard of userShards(env)) {
+		const { results } = await shard
+			.prepare("SELECT event_id, sent_at FROM outbox WHERE json_extract(event, '$.userId') = ?")
+			.bind(userId)
+			.all<{ event_id: string; sent_at: number | null }>();
+		rows.push(...results);
+	}
+	return rows;
 }
 
 /** The relay, as the cron trigger runs it `minutesLater` after now. */
@@ -63,16 +83,33 @@ function welcomesOf(userId: number) {
 
 describe("the user worker's outbox", () => {
 	describe("happy", () => {
-		it("sends a registration's event once the response has left, and takes it out of the outbox", async () => {
+		it("sends a registration's event once the response has left, and marks it sent", async () => {
+			const before = Date.now();
 			const user = await register();
 			expect(await waitingToSend(user.id)).toBe(false);
+			const [row] = await outboxRowsOf(user.id);
+			expect(row?.sent_at).toBeGreaterThanOrEqual(before);
 			expect(await welcomesOf(user.id)).toEqual([{ kind: "welcome" }]);
+		});
+
+		it("keeps a sent event for the retention, and the cron prunes it after", async () => {
+			const user = await register();
+			expect(await outboxRowsOf(user.id)).toHaveLength(1);
+			await runCron(OUTBOX_RETENTION_MS / 60_000 - 1);
+			expect(await outboxRowsOf(user.id)).toHaveLength(1);
+			await runCron(OUTBOX_RETENTION_MS / 60_000 + 1);
+			expect(await outboxRowsOf(user.id)).toEqual([]);
 		});
 	});
 
 	describe("errors", () => {
 		it("leaves an event whose send failed to the cron, which sends it once", async () => {
-			const user = await register({ ...env, TASKS: unreachableQueue() });
+			// Every tasks queue down (a user's events go to one of them).
+			const user = await register({
+				...env,
+				TASKS: unreachableQueue(),
+				TASKS_1: unreachableQueue(),
+			});
 			expect(await waitingToSend(user.id)).toBe(true);
 
 			// Within its first 30 s an event may still be in its first send.
@@ -83,10 +120,26 @@ describe("the user worker's outbox", () => {
 			expect(await waitingToSend(user.id)).toBe(false);
 			expect(await welcomesOf(user.id)).toEqual([{ kind: "welcome" }]);
 
-			const send = vi.spyOn(env.TASKS, "sendBatch");
+			const send = vi.spyOn(taskQueueOf(taskQueues(env), user.id), "sendBatch");
 			await runCron(2);
 			expect(send).not.toHaveBeenCalled();
 			expect(await welcomesOf(user.id)).toEqual([{ kind: "welcome" }]);
+		});
+
+		it("never prunes an event still to send, however old", async () => {
+			const [shard] = userShards(env) as [D1Database];
+			const old = Date.now() - 3 * OUTBOX_RETENTION_MS;
+			const event = { ...userRegistered(999_999), occurredAt: new Date(old).toISOString() };
+			await shard
+				.prepare("INSERT INTO outbox (event_id, event, created_at) VALUES (?, ?, ?)")
+				.bind(event.eventId, JSON.stringify(event), old)
+				.run();
+			await pruneOutbox(usersDb(shard), new Date());
+			const row = shard
+				.prepare("SELECT sent_at FROM outbox WHERE event_id = ?")
+				.bind(event.eventId);
+			expect(await row.first()).toEqual({ sent_at: null });
+			await shard.prepare("DELETE FROM outbox WHERE event_id = ?").bind(event.eventId).run();
 		});
 
 		it("writes and sends nothing for a registration that was refused", async () => {
@@ -101,7 +154,7 @@ describe("the user worker's outbox", () => {
 				return size;
 			};
 			const before = await outboxSize();
-			const send = vi.spyOn(env.TASKS, "sendBatch");
+			const sends = taskQueues(env).map((queue) => vi.spyOn(queue, "sendBatch"));
 			const ctx = createExecutionContext();
 			const refused = await new UserService(ctx, env).createUser(testCall(), {
 				username: user.username.toUpperCase(),
@@ -109,7 +162,7 @@ describe("the user worker's outbox", () => {
 			});
 			await waitOnExecutionContext(ctx);
 			expect(refused).toEqual({ ok: false, error: "username_taken" });
-			expect(send).not.toHaveBeenCalled();
+			for (const send of sends) expect(send).not.toHaveBeenCalled();
 			expect(await outboxSize()).toBe(before);
 		});
 	});

@@ -65,8 +65,9 @@ export async function insertUser(
 			.returning(),
 		// The event gets the user's id from the row the statement before
 		// inserted, and is not written when that statement inserted nothing.
+		// Values in the outbox's column order, the last sent_at (not yet).
 		db.insert(outbox).select(
-			sql`SELECT ${event.eventId}, json_set(${JSON.stringify(event)}, '$.userId', ${users.id}), ${user.createdAt.getTime()}
+			sql`SELECT ${event.eventId}, json_set(${JSON.stringify(event)}, '$.userId', ${users.id}), ${user.createdAt.getTime()}, NULL
 					FROM ${users} WHERE ${users.id} = last_insert_rowid() AND changes() = 1`,
 		),
 	]);
@@ -178,11 +179,11 @@ export async function deleteUser(
 	};
 	const [deleted] = await db.batch([
 		db.delete(users).where(eq(users.id, userId)).returning({ id: users.id }),
-		// Written only when the statement before deleted the row.
+		// Written only when the statement before deleted the row; not yet sent.
 		db
 			.insert(outbox)
 			.select(
-				sql`SELECT ${event.eventId}, ${JSON.stringify(event)}, ${now.getTime()} WHERE changes() = 1`,
+				sql`SELECT ${event.eventId}, ${JSON.stringify(event)}, ${now.getTime()}, NULL WHERE changes() = 1`,
 			),
 		db.delete(legacyNotifications).where(eq(legacyNotifications.userId, userId)),
 	]);
