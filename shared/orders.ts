@@ -43,12 +43,40 @@ export interface CreatedOrder {
 }
 
 /**
- * What the user worker's deletion cascade asks of the order worker, whose
- * OrderService implements it. The user worker cannot take the order
- * worker's generated types (the order worker binds the user worker, and type
- * programs may not form a cycle), so it sees the order worker through this.
+ * A redrive of the OrderBooks' outboxes: every order.created event sent
+ * between `sinceMs` and `untilMs` (when the redrive was asked for) is sent
+ * again. It goes in steps: `cursor` is null for the first, then what the
+ * step before answered.
+ */
+export interface OrderRedrive {
+	sinceMs: number;
+	untilMs: number;
+	cursor: string | null;
+}
+
+/** What one step of a redrive did, and where the next starts (null: it is done). */
+export interface OrderRedriveStep {
+	/** Books asked to send again in this step. */
+	books: number;
+	/** Events they marked to send again. */
+	events: number;
+	cursor: string | null;
+}
+
+/**
+ * What the user worker asks of the order worker, whose OrderService
+ * implements it: the deletion cascade's erasure, and the cron's redrives.
+ * The user worker cannot take the order worker's generated types (the order
+ * worker binds the user worker, and type programs may not form a cycle), so
+ * it sees the order worker through this.
  */
 export interface OrderErasure {
 	/** Erases everything the user's OrderBook holds, for good; repeating it changes nothing. */
 	eraseOrders(call: CallContext, userId: number): Promise<void>;
+	/**
+	 * One step of a redrive: the books that sent events in the redrive's
+	 * window mark those events unsent, and their alarms send them again.
+	 * Repeating a step is harmless (the consumer records each event once).
+	 */
+	redrive(call: CallContext, redrive: OrderRedrive): Promise<OrderRedriveStep>;
 }

@@ -8,6 +8,8 @@ import type {
 	OrderErasure,
 	OrderItem,
 	OrderPage,
+	OrderRedrive,
+	OrderRedriveStep,
 } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import { retryReadOnce } from "../../../shared/retry";
@@ -21,8 +23,10 @@ import {
 } from "../../../shared/rpc";
 
 import type { OrderBook } from "./order-book";
+import { redriveStep } from "./redrive";
 
 export { OrderBook } from "./order-book";
+export { OutboxIndex } from "./outbox-index";
 
 const SERVICE = "order";
 /** The OrderBook /health asks: user ids are numbers, so no user's object has this name. */
@@ -76,6 +80,17 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 		return loggedCall(this.telemetry, "eraseOrders", call, async (span) => {
 			released(await this.env.ORDER_BOOK.getByName(String(userId)).erase(span));
 		});
+	}
+
+	/**
+	 * One step of a redrive (the user worker's cron carries out the
+	 * operator's request): the books that sent events in the window send
+	 * them again. No user check: no user asks, and nothing is read out.
+	 */
+	async redrive(call: CallContext, redrive: OrderRedrive): Promise<OrderRedriveStep> {
+		return loggedCall(this.telemetry, "redrive", call, (span) =>
+			redriveStep(this.env, span, redrive),
+		);
 	}
 
 	async getOrder(

@@ -7,7 +7,7 @@ import type { Telemetry } from "../../../shared/metrics";
 import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
 import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
 import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
+import { type CallContext, fail, ok, type Result, released } from "../../../shared/rpc";
 import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
@@ -22,7 +22,16 @@ import {
 	type OrdersDb,
 	rememberIdempotentResponse,
 } from "./orders";
-import { addEvent, markSent, oldestSent, pendingEvents, pruneSent, SEND_BATCH } from "./outbox";
+import {
+	addEvent,
+	markSent,
+	markUnsent,
+	oldestSent,
+	pendingEvents,
+	pruneSent,
+	SEND_BATCH,
+} from "./outbox";
+import { bucketOf, indexOf } from "./outbox-index";
 
 export interface Idempotency {
 	key: string;
@@ -62,6 +71,8 @@ export class OrderBook extends DurableObject<Env> {
 	 * without a query per send.
 	 */
 	private oldestSentAt: number | null | undefined;
+	/** The hour whose outbox index (outbox-index.ts) has this book, since the object started. */
+	private indexedBucket: number | null = null;
 
 	private get telemetry(): Telemetry {
 		return { service: SERVICE, metrics: this.env.METRICS };
@@ -97,6 +108,23 @@ export class OrderBook extends DurableObject<Env> {
 			this.ctx.storage.transactionSync(() => eraseBook(this.db, new Date()));
 			this.erased = true;
 			this.oldestSentAt = null;
+		});
+	}
+
+	/**
+	 * A redrive (redrive.ts): the events this book sent from `sinceMs` to
+	 * `untilMs` are marked unsent, and the alarm sends them again. Returns
+	 * how many. Asking twice marks nothing more once they have gone again,
+	 * as their new sends fall after `untilMs`.
+	 */
+	redrive(call: CallContext, sinceMs: number, untilMs: number): number {
+		return loggedSync(this.telemetry, "OrderBook.redrive", call, () => {
+			const marked = markUnsent(this.db, sinceMs, untilMs);
+			if (marked > 0) {
+				this.oldestSentAt = undefined;
+				this.scheduleSend(new Date());
+			}
+			return marked;
 		});
 	}
 
@@ -193,10 +221,16 @@ export class OrderBook extends DurableObject<Env> {
 		this.prune(Date.now());
 	}
 
-	/** Sends the events and marks them sent; false, with the alarm set for another try, if the queue refused. */
+	/**
+	 * Registers the book in the outbox index of this hour (the first send of
+	 * the hour only), sends the events and marks them sent. False when either
+	 * failed: the alarm is set for another try. An event is sent only once its
+	 * book can be found by a redrive of its hour.
+	 */
 	private async send(events: OrderCreated[]): Promise<boolean> {
 		const sentAt = Date.now();
 		try {
+			await this.register(events, sentAt);
 			// One book holds one user's events: they share a queue.
 			const queue = taskQueueOf(taskQueues(this.env), events[0]?.userId ?? 0);
 			await queue.sendBatch(events.map((body) => ({ body, contentType: "json" })));
@@ -222,6 +256,16 @@ export class OrderBook extends DurableObject<Env> {
 		if (this.oldestSentAt === null) this.oldestSentAt = sentAt;
 		for (const event of events) logSent(event);
 		return true;
+	}
+
+	/** Adds the book to the outbox index of `sentAt`'s hour, once per hour; a span of the first event's create. */
+	private async register(events: OrderCreated[], sentAt: number): Promise<void> {
+		const [first] = events;
+		if (!first || this.indexedBucket === bucketOf(sentAt)) return;
+		const index = this.env.OUTBOX_INDEX.getByName(indexOf(sentAt, first.userId));
+		const cause = { requestId: first.requestId, traceparent: first.traceparent };
+		released(await index.add(cause, first.userId));
+		this.indexedBucket = bucketOf(sentAt);
 	}
 
 	/**

@@ -64,3 +64,14 @@ export function pruneSent(db: OrdersDb, cutoff: number): void {
 		PRUNE_BATCH,
 	);
 }
+
+/** Marks every event sent from `since` to `until` (inclusive) unsent again; returns how many. */
+export function markUnsent(db: OrdersDb, since: number, until: number): number {
+	return db.$client.sql
+		.exec(
+			"UPDATE outbox SET sent_at = NULL WHERE sent_at >= ? AND sent_at <= ? RETURNING 1",
+			since,
+			until,
+		)
+		.toArray().length;
+}
