@@ -15,14 +15,16 @@ import {
 } from "../../../shared/rpc";
 import type { IssuedSession, Session } from "../../../shared/sessions";
 import { taskQueues } from "../../../shared/task-queues";
+import { startSpan } from "../../../shared/trace";
 import type { NewUser, User } from "../../../shared/users";
 import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
-import { pruneOutbox, relayOutbox, sendEvents } from "./outbox";
+import { sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
+import { runScheduled, type ScheduledReport, scheduledDeps } from "./scheduled";
 import type { StartedSession } from "./sessions";
 import { shardOf, userShards } from "./shards";
 import { consumeTasks } from "./tasks";
@@ -339,6 +341,17 @@ export class UserService extends WorkerEntrypoint<Env> {
 		});
 	}
 
+	/**
+	 * The cron trigger's work (scheduled.ts), now: redrives, the outbox relay
+	 * and pruning. The gateway's scheduled handler asks for it, as `wrangler
+	 * dev` gives cron events to the first config only (the gateway).
+	 */
+	async runScheduledWork(call: CallContext): Promise<ScheduledReport> {
+		return loggedCall(this.telemetry, "runScheduledWork", call, (span) =>
+			runScheduled(scheduledDeps(this.env), span, new Date()),
+		);
+	}
+
 	private account(userId: number): DurableObjectStub<Account> {
 		return this.env.ACCOUNT.getByName(String(userId));
 	}
@@ -467,10 +480,10 @@ export default {
 	},
 
 	async scheduled(controller, env) {
-		const now = new Date(controller.scheduledTime);
-		for (const shard of userShards(env)) {
-			await relayOutbox(usersDb(shard), taskQueues(env), now);
-			await pruneOutbox(usersDb(shard), now);
-		}
+		// Each run starts a trace of its own.
+		const call = { requestId: crypto.randomUUID(), traceparent: startSpan(undefined).traceparent };
+		await loggedCall({ service: SERVICE, metrics: env.METRICS }, "scheduled", call, (span) =>
+			runScheduled(scheduledDeps(env), span, new Date(controller.scheduledTime)),
+		);
 	},
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,4 @@
-import { and, asc, inArray, isNull, lte } from "drizzle-orm";
+import { and, asc, gte, inArray, isNull, lte } from "drizzle-orm";
 import type { TaskEvent } from "../../../shared/events";
 import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
 import { taskQueueOf } from "../../../shared/task-queues";
@@ -81,4 +81,16 @@ export async function pruneOutbox(db: UsersDb, now: Date): Promise<number> {
 		if (result.meta.changes < PRUNE_BATCH) break;
 	}
 	return pruned;
+}
+
+/**
+ * A redrive: marks every event sent from `since` to `until` unsent, one
+ * UPDATE (index outbox_sent); the relay sends them again. Returns how many.
+ */
+export async function redriveOutbox(db: UsersDb, since: Date, until: Date): Promise<number> {
+	const result = await db
+		.update(outbox)
+		.set({ sentAt: null })
+		.where(and(gte(outbox.sentAt, since), lte(outbox.sentAt, until)));
+	return result.meta.changes;
 }

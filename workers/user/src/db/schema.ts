@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { TaskEvent } from "../../../../shared/events";
 import { outboxTable } from "../../../../shared/outbox-table";
@@ -50,3 +51,26 @@ export const deadLetters = sqliteTable("dead_letters", {
 	attempts: integer("attempts").notNull(),
 	diedAt: integer("died_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// Redrives an operator (`npm run redrive`) or `npm run dev` asked for: send
+// again every event sent between `since` and `requested_at`. The cron
+// (scheduled.ts) carries each out, in the first users database like the dead
+// letters: every shard's outbox, then the order worker's OrderBooks step by
+// step, and marks it done.
+export const redriveRequests = sqliteTable(
+	"redrive_requests",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		since: integer("since", { mode: "timestamp_ms" }).notNull(),
+		// The database's clock when the request was written: the window's end.
+		requestedAt: integer("requested_at", { mode: "timestamp_ms" }).notNull(),
+		// Events the users databases' outboxes marked unsent; null until they have.
+		userEvents: integer("user_events"),
+		// Where the walk over the OrderBooks stands (the order worker's cursor).
+		ordersCursor: text("orders_cursor"),
+		books: integer("books").notNull().default(0),
+		orderEvents: integer("order_events").notNull().default(0),
+		doneAt: integer("done_at", { mode: "timestamp_ms" }),
+	},
+	(table) => [index("redrive_requests_open").on(table.id).where(sql`done_at IS NULL`)],
+);
