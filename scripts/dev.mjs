@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { keepEventsAcrossStops } from "./dev-heartbeat.mjs";
 import { copyDocsAssets } from "./docs-assets.mjs";
 import { migrateUsersDatabases, spawnWrangler, workerConfigs } from "./wrangler.mjs";
 
@@ -74,3 +75,6 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 	process.on(signal, () => dev.kill(signal));
 }
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// A heartbeat while it runs; after a stop, what was in flight is sent again
+// (scripts/dev-heartbeat.mjs). Also runs the scheduled work every minute.
+void keepEventsAcrossStops({ persistTo: PERSIST_TO, port });
