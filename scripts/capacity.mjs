@@ -82,7 +82,7 @@ export const LIMITS = {
 export const WORK = {
 	primaryStatementsPerRegistration: input(
 		4,
-		"workers/user/src/users.ts nameTaken (a read), insertUser (user + outbox, one batch) and outbox.ts sendEvents (delete), all on the name's shard",
+		"workers/user/src/users.ts nameTaken (a read), insertUser (user + outbox, one batch) and outbox.ts sendEvents (marks the event sent), all on the name's shard",
 	),
 	primaryStatementsPerLogin: input(
 		1,
