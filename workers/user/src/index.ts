@@ -3,7 +3,6 @@ import type { UserDeleted, UserRegistered } from "../../../shared/events";
 import { eventFields, loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
 import type { Telemetry } from "../../../shared/metrics";
 import type { NotificationPage } from "../../../shared/notifications";
-import type { OrderErasure } from "../../../shared/orders";
 import type { PageRequest } from "../../../shared/pagination";
 import {
 	type CallContext,
@@ -21,6 +20,7 @@ import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
 import { deleteLegacy, legacyBatch, MOVE_BATCH } from "./legacy-notifications";
+import { orderService } from "./order-service";
 import { sendEvents } from "./outbox";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password";
 import { hashRefreshToken, newRefreshToken, refreshTokenUser } from "./refresh-tokens";
@@ -474,8 +474,7 @@ export default {
 			deadLetters: env.DEAD_LETTERS,
 			metrics: env.METRICS,
 			accounts: env.ACCOUNT,
-			// Typed through the contract it implements (see OrderErasure).
-			orders: env.ORDER_SERVICE as Service<OrderErasure & Rpc.WorkerEntrypointBranded>,
+			orders: orderService(env),
 		});
 	},
 

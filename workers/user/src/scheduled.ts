@@ -4,6 +4,7 @@ import type { OrderErasure } from "../../../shared/orders";
 import { type CallContext, released } from "../../../shared/rpc";
 import { taskQueues } from "../../../shared/task-queues";
 import { redriveRequests } from "./db/schema";
+import { orderService } from "./order-service";
 import { pruneOutbox, redriveOutbox, relayOutbox } from "./outbox";
 import { userShards } from "./shards";
 import { type UsersDb, usersDb } from "./users";
@@ -29,8 +30,7 @@ export function scheduledDeps(env: Env): ScheduledDeps {
 	return {
 		shards: userShards(env),
 		queues: taskQueues(env),
-		// Typed through the contract it implements (see OrderErasure).
-		orders: env.ORDER_SERVICE as Service<OrderErasure & Rpc.WorkerEntrypointBranded>,
+		orders: orderService(env),
 	};
 }
 
