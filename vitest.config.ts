@@ -160,7 +160,7 @@ export default defineConfig({
 			{
 				test: {
 					name: "tooling",
-					include: ["test/log-leaks.test.ts", "scripts/capacity.test.ts"],
+					include: ["test/log-leaks.test.ts", "scripts/capacity.test.ts", "scripts/config.test.ts"],
 					environment: "node",
 				},
 			},

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { unstable_readConfig } from "wrangler";
+import { MAX_ATTEMPTS } from "../workers/user/src/tasks";
+import { workerConfigs } from "./wrangler.mjs";
+
+/**
+ * What the wrangler configs must keep in step with the code and with each
+ * other, which comments alone used to ask for.
+ */
+
+const read = (config: string, env?: string) =>
+	unstable_readConfig({ config, ...(env ? { env } : {}) });
+const environments = [undefined, "production"];
+
+/** The names a worker's code reaches its bindings by, apart from the users shards' count. */
+function bindingNames(config: ReturnType<typeof read>) {
+	return {
+		durableObjects: (config.durable_objects?.bindings ?? []).map((b) => b.name).sort(),
+		services: (config.services ?? [])
+			.map((s) => `${s.binding}->${s.service}#${s.entrypoint}`)
+			.sort(),
+		producers: (config.queues?.producers ?? []).map((p) => `${p.binding}->${p.queue}`).sort(),
+		consumers: (config.queues?.consumers ?? []).map((c) => c.queue).sort(),
+		ratelimits: (config.ratelimits ?? []).map((r) => r.name).sort(),
+		shardsStartAtZero: config.d1_databases.every((db, i) => db.binding === `USERS_DB_${i}`),
+	};
+}
+
+describe("the wrangler configs", () => {
+	it("give every tasks queue one delivery more than the consumer's own attempts (MAX_ATTEMPTS)", () => {
+		for (const env of environments) {
+			const consumers = read(workerConfigs.user, env).queues.consumers.filter(
+				(c) => c.queue !== "tasks-dlq",
+			);
+			expect(consumers.length, String(env)).toBeGreaterThan(0);
+			for (const consumer of consumers) {
+				expect(consumer.max_retries, `${env} ${consumer.queue}`).toBe(MAX_ATTEMPTS);
+				expect(consumer.dead_letter_queue, `${env} ${consumer.queue}`).toBe("tasks-dlq");
+			}
+		}
+	});
+
+	it("bind the same names in development and production, for every worker", () => {
+		for (const config of Object.values(workerConfigs)) {
+			expect(bindingNames(read(config, "production")), config).toEqual(bindingNames(read(config)));
+		}
+	});
+
+	it("have both workers produce to the same tasks queues, each consumed by the user worker", () => {
+		for (const env of environments) {
+			const queues = (config: string) =>
+				read(config, env)
+					.queues.producers.filter((p) => p.binding.startsWith("TASKS"))
+					.map((p) => `${p.binding}->${p.queue}`)
+					.sort();
+			expect(queues(workerConfigs.order), String(env)).toEqual(queues(workerConfigs.user));
+			const consumed = read(workerConfigs.user, env).queues.consumers.map((c) => c.queue);
+			for (const producer of queues(workerConfigs.user)) {
+				expect(consumed, String(env)).toContain(producer.split("->")[1]);
+			}
+		}
+	});
+});
