@@ -19,7 +19,7 @@ import { limitLogin, limitRefresh } from "../../rate-limits";
  * like "pass123") can log in too.
  */
 export const LoginFields = {
-	username: printable(z.string().max(255)),
+	username: printable(z.string().min(1).max(255)),
 	password: z.string().min(1).max(1024),
 };
 
