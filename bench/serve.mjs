@@ -121,7 +121,7 @@ const outOfReach = (name) => ({
  * bench compares with) they also do the platform work the design requires of
  * the order path: the per-user limit, the user read from a replica, the event
  * in an outbox in the same transaction, sent to the tasks queue by an alarm.
- * "off" is the bare path issue 10 first described, kept for comparison.
+ * "off" is the bare path first measured against (docs/PERFORMANCE.md), kept for comparison.
  * @param {string} prefix
  * @param {"on" | "off"} platform
  * @param {import("miniflare").V4WorkerOptions} gateway

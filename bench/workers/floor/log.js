@@ -1,4 +1,4 @@
-// The architecture's floor, logging: what DESIGN.md asks of every hop (one
+// The architecture's floor, logging: what the design asks of every hop (one
 // JSON line per request, RPC call, Durable Object call and event sent, with
 // the request id and the hop's W3C span), written the cheapest way, with no
 // library. The floor logs only when PLATFORM is "on".
