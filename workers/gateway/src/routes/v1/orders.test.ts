@@ -303,6 +303,16 @@ describe("GET /api/v1/orders/{id}", () => {
 			expect(res.status).toBe(200);
 			expect(await res.json()).toEqual(order);
 		});
+
+		it("is the same order for its id in upper case, for a read and a cancel", async () => {
+			const { headers } = await signUp();
+			const { order } = await placeOrder(headers);
+			const upper = order.id.toUpperCase();
+			const res = await api(`/api/v1/orders/${upper}`, { headers });
+			expect(await res.json()).toEqual(order);
+			const cancelled = await api(`/api/v1/orders/${upper}/cancel`, { method: "POST", headers });
+			expect(await cancelled.json()).toEqual({ ...order, status: "cancelled" });
+		});
 	});
 
 	describe("errors", () => {

@@ -17,6 +17,13 @@ const OrderIdParams = z.object({
 		.meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
 });
 
+/**
+ * The order id as the order worker stores it: a UUID in lower case. A UUID
+ * is the same in either case (RFC 9562), so an upper-case one names the
+ * same order.
+ */
+const orderIdOf = ({ id }: { id: string }) => id.toLowerCase();
+
 /** Counts the request against its user's order limit (see rate-limits.ts). */
 const perUserLimit: MiddlewareHandler<AuthedEnv> = async (c, next) => {
 	await limitOrders(c, c.var.principal.userId);
@@ -138,7 +145,7 @@ orderRoutes.openapi(listOrders, async (c) => {
 
 orderRoutes.openapi(getOrder, async (c) => {
 	const order = await callService("order", () =>
-		c.env.ORDER_SERVICE.getOrder(callContext(c), c.var.principal, c.req.valid("param").id),
+		c.env.ORDER_SERVICE.getOrder(callContext(c), c.var.principal, orderIdOf(c.req.valid("param"))),
 	);
 	if (!order.ok) throw orderProblem[order.error]();
 	return c.json(order.value, 200);
@@ -146,7 +153,11 @@ orderRoutes.openapi(getOrder, async (c) => {
 
 orderRoutes.openapi(cancelOrder, async (c) => {
 	const cancelled = await callService("order", () =>
-		c.env.ORDER_SERVICE.cancelOrder(callContext(c), c.var.principal, c.req.valid("param").id),
+		c.env.ORDER_SERVICE.cancelOrder(
+			callContext(c),
+			c.var.principal,
+			orderIdOf(c.req.valid("param")),
+		),
 	);
 	if (!cancelled.ok) throw orderProblem[cancelled.error]();
 	return c.json(cancelled.value, 200);
