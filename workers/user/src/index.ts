@@ -196,11 +196,8 @@ export class UserService extends WorkerEntrypoint<Env> {
 		call: CallContext,
 		principal: Principal,
 	): Promise<Result<Session[], "invalid_session">> {
-		return loggedCall(this.telemetry, "listSessions", call, async (span) => {
-			if (principal.sessionId === null) return fail("invalid_session");
-			const sessions = released(
-				await this.account(principal.userId).list(span, principal.sessionId),
-			);
+		return this.asSession(call, principal, "listSessions", async (account, sessionId, span) => {
+			const sessions = released(await account.list(span, sessionId));
 			return sessions ? ok(sessions) : fail("invalid_session");
 		});
 	}
@@ -208,12 +205,10 @@ export class UserService extends WorkerEntrypoint<Env> {
 	async endSession(
 		call: CallContext,
 		principal: Principal,
-		sessionId: string,
+		target: string,
 	): Promise<Result<null, "invalid_session" | "not_found">> {
-		return loggedCall(this.telemetry, "endSession", call, async (span) => {
-			if (principal.sessionId === null) return fail("invalid_session");
-			const account = this.account(principal.userId);
-			const ended = released(await account.end(span, principal.sessionId, sessionId));
+		return this.asSession(call, principal, "endSession", async (account, sessionId, span) => {
+			const ended = released(await account.end(span, sessionId, target));
 			return ended === "ended" ? ok(null) : fail(ended);
 		});
 	}
@@ -223,13 +218,9 @@ export class UserService extends WorkerEntrypoint<Env> {
 		call: CallContext,
 		principal: Principal,
 	): Promise<Result<null, "invalid_session">> {
-		return loggedCall(this.telemetry, "endAllSessions", call, async (span) => {
-			if (principal.sessionId === null) return fail("invalid_session");
-			const ended = released(
-				await this.account(principal.userId).endAll(span, principal.sessionId),
-			);
-			return ended ? ok(null) : fail("invalid_session");
-		});
+		return this.asSession(call, principal, "endAllSessions", async (account, sessionId, span) =>
+			released(await account.endAll(span, sessionId)) ? ok(null) : fail("invalid_session"),
+		);
 	}
 
 	/**
@@ -349,6 +340,27 @@ export class UserService extends WorkerEntrypoint<Env> {
 	async runScheduledWork(call: CallContext): Promise<ScheduledReport> {
 		return loggedCall(this.telemetry, "runScheduledWork", call, (span) =>
 			runScheduled(scheduledDeps(this.env), span, new Date()),
+		);
+	}
+
+	/**
+	 * Runs one logged RPC method on the principal's Account object for the
+	 * holder of a token's session; the tutorial's id-only principals have none.
+	 */
+	private asSession<T, E extends string>(
+		call: CallContext,
+		principal: Principal,
+		method: string,
+		run: (
+			account: DurableObjectStub<Account>,
+			sessionId: string,
+			span: CallContext,
+		) => Promise<Result<T, E>>,
+	): Promise<Result<T, E | "invalid_session">> {
+		return loggedCall(this.telemetry, method, call, (span) =>
+			principal.sessionId === null
+				? fail("invalid_session")
+				: run(this.account(principal.userId), principal.sessionId, span),
 		);
 	}
 
