@@ -1,7 +1,7 @@
 // What `npm run dev` does so that stopping it loses no event: the local
 // queue keeps its messages in memory only, so whatever it held when the
 // session stopped (Ctrl-C or a crash) is gone, though the outboxes still
-// have every event, marked sent (shared/outbox-table.ts). While dev runs it
+// have every event, marked sent (shared/kit/outbox-table.ts). While dev runs it
 // writes a heartbeat (the time, every few seconds) under the state folder;
 // the next start, once the gateway answers, asks for a redrive of what was
 // sent since the last heartbeat less REDRIVE_MARGIN_MS and runs the

@@ -6,35 +6,17 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { unstable_readConfig } from "wrangler";
-import { buildWorkers } from "./build-workers.mjs";
-import { workerConfigs } from "./wrangler.mjs";
-
-await buildWorkers(["gateway"]);
-const { default: gateway } = await import(pathToFileURL(resolve("dist/gateway/index.js")).href);
+import { servedDocuments } from "./openapi-document.mjs";
 
 const OUT = resolve("dist/openapi");
 mkdirSync(OUT, { recursive: true });
-// The gateway logs one JSON line per request; here that would be noise.
-const log = console.log;
-console.log = () => {};
 const files = [];
-// Each environment's vars, as wrangler.toml sets them (SEED_ROUTES decides
-// whether the tutorial's routes are in the document).
-for (const name of ["development", "production"]) {
-	const { vars } = unstable_readConfig({
-		config: workerConfigs.gateway,
-		env: name === "production" ? "production" : undefined,
-	});
-	const res = await gateway.fetch(new Request("http://localhost/openapi.json"), vars);
-	if (res.status !== 200) throw new Error(`GET /openapi.json: ${res.status}`);
+for (const [name, document] of Object.entries(await servedDocuments())) {
 	const file = join(OUT, `${name}.json`);
 	// Pretty-printed, so the linter's line numbers point somewhere readable.
-	writeFileSync(file, `${JSON.stringify(await res.json(), null, 2)}\n`);
+	writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 	files.push(file);
 }
-console.log = log;
 
 const redocly = createRequire(import.meta.url).resolve("@redocly/cli/bin/cli.js");
 const lint = spawnSync(

@@ -1,4 +1,4 @@
-import type { CallContext } from "../shared/rpc";
+import type { CallContext } from "#shared/contracts/rpc";
 
 /** The ids a test passes as the caller of an RPC method, as the gateway would. */
 export function testCall(requestId = "test-request"): CallContext {

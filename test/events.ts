@@ -1,4 +1,4 @@
-import type { OrderCreated, UserDeleted, UserRegistered } from "../shared/events";
+import type { OrderCreated, UserDeleted, UserRegistered } from "#shared/contracts/events";
 import { testCall } from "./call-context";
 
 /** What every event carries about its cause: a fresh id, now, and the test's caller. */

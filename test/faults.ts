@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { released } from "../shared/rpc";
+import { disposed } from "#shared/kit/dispose";
 
 /** A pseudo-random number in [0, 1) from a seed: the same seed, the same faults (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -43,7 +43,7 @@ export function flakyEnv(rate: number, random: () => number) {
 					const result = await Reflect.apply(method, target, args);
 					if (fault === "after") {
 						counts.answerLost += 1;
-						released(result);
+						disposed(result);
 						throw lost();
 					}
 					return result;

@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LogLeaks, leakIn, secretsOfTests } from "./log-leaks";
 
-// Lines as the workers write them (shared/log.ts), with a trace id in each.
+// Lines as the workers write them (shared/kit/log.ts), with a trace id in each.
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const line = (fields: Record<string, unknown>) =>
 	JSON.stringify({

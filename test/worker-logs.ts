@@ -1,6 +1,6 @@
 import type { Reporter, TestRunEndReason } from "vitest/node";
 
-// One of the workers' JSON log lines (shared/log.ts).
+// One of the workers' JSON log lines (shared/kit/log.ts).
 const LOG_LINE = /^\{"time":"[^"]*","service":"/;
 
 /**

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { flakyEnv, seeded } from "../../../test/faults";
-import { api, bearer, expectProblem, PASSWORD, uniqueName } from "../../../test/requests";
+import { flakyEnv, seeded } from "#test/faults";
+import { api, bearer, expectProblem, PASSWORD, uniqueName } from "#test/requests";
 import { createApp } from "./app";
 
 /**

@@ -1,13 +1,13 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { released } from "../../../shared/rpc";
-import { PRINTABLE } from "../../../shared/text";
-import { testCall } from "../../../test/call-context";
-import { INJECTIONS, INVALID_UTF8, nestedArrays, withBytes } from "../../../test/hostile";
-import { api, postJson, signUp } from "../../../test/requests";
-import { unwrap } from "../../../test/unwrap";
-import { rowsInAllShards } from "../../../test/users-shards";
+import { PRINTABLE } from "#shared/contracts/text";
+import { disposed } from "#shared/kit/dispose";
+import { testCall } from "#test/call-context";
+import { INJECTIONS, INVALID_UTF8, nestedArrays, withBytes } from "#test/hostile";
+import { api, postJson, signUp } from "#test/requests";
+import { unwrap } from "#test/unwrap";
+import { rowsInAllShards } from "#test/users-shards";
 
 /**
  * Thousands of generated malformed and hostile requests against every route
@@ -530,7 +530,7 @@ async function storedOrders() {
 		let cursor: string | undefined;
 		do {
 			const page = unwrap(
-				released(
+				disposed(
 					await env.ORDER_SERVICE.listOrders(
 						testCall(),
 						{ userId: id, sessionId: null },

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { INVALID_UTF8, nestedArrays, withBytes } from "../../../test/hostile";
+import { INVALID_UTF8, nestedArrays, withBytes } from "#test/hostile";
 import {
 	api,
 	appRequest,
@@ -10,8 +10,8 @@ import {
 	PASSWORD,
 	postJson,
 	signUp,
-} from "../../../test/requests";
-import { countInAllShards } from "../../../test/users-shards";
+} from "#test/requests";
+import { countInAllShards } from "#test/users-shards";
 import { createApp } from "./app";
 
 const countUsers = () => countInAllShards("SELECT count(*) AS n FROM users");

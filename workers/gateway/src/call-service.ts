@@ -1,5 +1,6 @@
-import { type CallContext, released } from "../../../shared/rpc";
-import type { Span } from "../../../shared/trace";
+import type { CallContext } from "#shared/contracts/rpc";
+import { disposed } from "#shared/kit/dispose";
+import type { Span } from "#shared/kit/trace";
 import { ApiError } from "./problems";
 
 /** Below the design's 5 seconds, leaving room for the gateway's own work. */
@@ -12,8 +13,8 @@ function unavailable(service: ServiceName, cause: unknown): ApiError {
 
 /**
  * Calls an internal worker. A throw or no answer within the timeout becomes a
- * 503 problem: expected failures come back as values (see shared/rpc.ts), so
- * anything thrown means the service itself is failing. The result is released
+ * 503 problem: expected failures come back as values (see shared/contracts/rpc.ts), so
+ * anything thrown means the service itself is failing. The result is disposed of
  * when it arrives, even after the timeout has answered for it.
  */
 export async function callService<T>(
@@ -26,11 +27,11 @@ export async function callService<T>(
 	const timeout = new Promise<never>((_, reject) => {
 		timer = setTimeout(() => {
 			reject(unavailable(service, new Error("timed out")));
-			call.then(released, () => undefined);
+			call.then(disposed, () => undefined);
 		}, timeoutMs);
 	});
 	try {
-		return released(await Promise.race([call, timeout]));
+		return disposed(await Promise.race([call, timeout]));
 	} catch (error) {
 		throw error instanceof ApiError ? error : unavailable(service, error);
 	} finally {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { failingMetrics, spyMetrics } from "../../../test/metrics";
-import { bearer, signUp } from "../../../test/requests";
+import { failingMetrics, spyMetrics } from "#test/metrics";
+import { bearer, signUp } from "#test/requests";
 import { createApp } from "./app";
 
 // Straight to the app, not through appRequest: its contract check makes a

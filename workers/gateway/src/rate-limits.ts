@@ -1,4 +1,4 @@
-import { usernameKey } from "../../../shared/username";
+import { usernameKey } from "#shared/contracts/username";
 import { ApiError } from "./problems";
 
 /** What the limits read of a request's context. */

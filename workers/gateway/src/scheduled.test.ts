@@ -1,7 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, postJson, signUp } from "../../../test/requests";
+import { api, postJson, signUp } from "#test/requests";
 import worker from "./index";
 
 type Line = Record<string, unknown>;

@@ -1,6 +1,6 @@
-import { logLine, safeErrorMessage } from "../../../shared/log";
-import { released } from "../../../shared/rpc";
-import { spanFields, startSpan } from "../../../shared/trace";
+import { disposed } from "#shared/kit/dispose";
+import { logLine, safeErrorMessage } from "#shared/kit/log";
+import { spanFields, startSpan } from "#shared/kit/trace";
 
 /**
  * The gateway's scheduled handler. It has no cron trigger in production;
@@ -21,7 +21,7 @@ export async function forwardScheduled(controller: ScheduledController, env: Env
 		cron: controller.cron,
 	};
 	try {
-		const report = released(
+		const report = disposed(
 			await env.USER_SERVICE.runScheduledWork({
 				requestId: line.requestId,
 				traceparent: span.traceparent,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, PASSWORD, postJson } from "../../../test/requests";
-import { rowsInAllShards, testUsersShards } from "../../../test/users-shards";
+import { api, PASSWORD, postJson } from "#test/requests";
+import { rowsInAllShards, testUsersShards } from "#test/users-shards";
 
 // Users are spread over two D1 databases in development and tests
 // (workers/user/src/shards.ts): these run first in their file, on empty

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, postJson, signUp, uniqueName } from "../../../test/requests";
+import { api, postJson, signUp, uniqueName } from "#test/requests";
 
 type Line = Record<string, unknown> & { traceId: string; spanId: string; parentSpanId?: string };
 
@@ -36,7 +36,7 @@ async function linesOf(
 	);
 }
 
-/** The consumer's line for a message on a tasks queue (user id mod 2 picks which: shared/task-queues.ts). */
+/** The consumer's line for a message on a tasks queue (user id mod 2 picks which: shared/contracts/task-queues.ts). */
 const consumedLine = (line: Line) => /^tasks(-\d+)?$/.test(String(line.queue));
 
 /** The one line matching `fields`. */

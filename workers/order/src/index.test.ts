@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { testCall } from "../../../test/call-context";
+import { testCall } from "#test/call-context";
 import { OrderService } from "./index";
 
 describe("OrderService.ping", () => {

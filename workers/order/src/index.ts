@@ -1,7 +1,4 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { toHex } from "../../../shared/hex";
-import { loggedCall } from "../../../shared/log";
-import type { Telemetry } from "../../../shared/metrics";
 import type {
 	CreatedOrder,
 	Order,
@@ -10,17 +7,14 @@ import type {
 	OrderPage,
 	OrderRedrive,
 	OrderRedriveStep,
-} from "../../../shared/orders";
-import type { PageRequest } from "../../../shared/pagination";
-import { retryReadOnce } from "../../../shared/retry";
-import {
-	type CallContext,
-	fail,
-	ok,
-	type Principal,
-	type Result,
-	released,
-} from "../../../shared/rpc";
+} from "#shared/contracts/orders";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { type CallContext, fail, ok, type Principal, type Result } from "#shared/contracts/rpc";
+import { disposed } from "#shared/kit/dispose";
+import { toHex } from "#shared/kit/hex";
+import { loggedCall } from "#shared/kit/log";
+import type { Telemetry } from "#shared/kit/metrics";
+import { retryReadOnce } from "#shared/kit/retry";
 
 import type { OrderBook } from "./order-book";
 import { redriveStep } from "./redrive";
@@ -65,7 +59,7 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 				idempotencyKey === undefined
 					? undefined
 					: { key: idempotencyKey, fingerprint: await fingerprint(items) };
-			const created = released(await book().create(span, principal.userId, items, idempotency));
+			const created = disposed(await book().create(span, principal.userId, items, idempotency));
 			if (created.ok) return created;
 			// The user was deleted after the check: as unknown as any other.
 			return fail(created.error === "erased" ? "invalid_user" : created.error);
@@ -78,7 +72,7 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 	 */
 	async eraseOrders(call: CallContext, userId: number): Promise<void> {
 		return loggedCall(this.telemetry, "eraseOrders", call, async (span) => {
-			released(await this.env.ORDER_BOOK.getByName(String(userId)).erase(span));
+			disposed(await this.env.ORDER_BOOK.getByName(String(userId)).erase(span));
 		});
 	}
 
@@ -99,7 +93,7 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found">> {
 		return this.asUser(call, principal, "getOrder", async (book, span) => {
-			const order = await retryReadOnce(async () => released(await book().get(span, orderId)));
+			const order = await retryReadOnce(async () => disposed(await book().get(span, orderId)));
 			return order ? ok(order) : fail("not_found");
 		});
 	}
@@ -110,7 +104,7 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 		page: PageRequest,
 	): Promise<Result<OrderPage, "invalid_user" | "invalid_cursor">> {
 		return this.asUser(call, principal, "listOrders", (book, span) =>
-			retryReadOnce(async () => released(await book().list(span, page))),
+			retryReadOnce(async () => disposed(await book().list(span, page))),
 		);
 	}
 
@@ -120,14 +114,14 @@ export class OrderService extends WorkerEntrypoint<Env> implements OrderErasure 
 		orderId: string,
 	): Promise<Result<Order, "invalid_user" | "not_found" | "already_cancelled">> {
 		return this.asUser(call, principal, "cancelOrder", async (book, span) =>
-			released(await book().cancel(span, orderId)),
+			disposed(await book().cancel(span, orderId)),
 		);
 	}
 
 	/** Health check: a Durable Object answers from its storage, as every order call needs. */
 	async ping(call: CallContext): Promise<true> {
 		return loggedCall(this.telemetry, "ping", call, async (span) =>
-			released(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping(span)),
+			disposed(await this.env.ORDER_BOOK.getByName(HEALTH_PROBE).ping(span)),
 		);
 	}
 

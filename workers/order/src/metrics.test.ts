@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { testCall } from "../../../test/call-context";
+import { testCall } from "#test/call-context";
 import { OrderService } from "./index";
 
 afterEach(() => {

@@ -2,10 +2,10 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
-import { testCall } from "../../../test/call-context";
-import { unwrap } from "../../../test/unwrap";
+import { taskQueueOf, taskQueues } from "#shared/contracts/task-queues";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
+import { testCall } from "#test/call-context";
+import { unwrap } from "#test/unwrap";
 import * as schema from "./db/schema";
 import type { OrderBook } from "./order-book";
 import { PRUNE_BATCH, pruneSent } from "./outbox";
@@ -164,7 +164,7 @@ describe("OrderBook's outbox", () => {
 
 	describe("errors", () => {
 		it("keeps an event the queue refused and sends it on a later alarm, once", async () => {
-			// User 21's events go to the second tasks queue (shared/task-queues.ts).
+			// User 21's events go to the second tasks queue (shared/contracts/task-queues.ts).
 			const send = vi.spyOn(taskQueueOf(taskQueues(env), 21), "sendBatch");
 			send.mockRejectedValueOnce(new Error("queue unavailable"));
 			const book = env.ORDER_BOOK.getByName("21");

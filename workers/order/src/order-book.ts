@@ -1,14 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import type { OrderCreated } from "../../../shared/events";
-import { eventFields, loggedSync, logLine, safeErrorMessage } from "../../../shared/log";
-import type { Telemetry } from "../../../shared/metrics";
-import type { CreatedOrder, Order, OrderItem, OrderPage } from "../../../shared/orders";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, ok, type Result, released } from "../../../shared/rpc";
-import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
+import type { OrderCreated } from "#shared/contracts/events";
+import type { CreatedOrder, Order, OrderItem, OrderPage } from "#shared/contracts/orders";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { type CallContext, fail, ok, type Result } from "#shared/contracts/rpc";
+import { taskQueueOf, taskQueues } from "#shared/contracts/task-queues";
+import { disposed } from "#shared/kit/dispose";
+import { eventFields, loggedSync, logLine, safeErrorMessage } from "#shared/kit/log";
+import type { Telemetry } from "#shared/kit/metrics";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
 import migrations from "../drizzle/migrations.js";
 import * as schema from "./db/schema";
 import {
@@ -97,9 +98,44 @@ export class OrderBook extends DurableObject<Env> {
 		items: OrderItem[],
 		idempotency?: Idempotency,
 	): Result<CreatedOrder, "idempotency_key_reused" | "erased"> {
-		return loggedSync(this.telemetry, "OrderBook.create", call, (span) =>
-			this.erased ? fail("erased") : this.place(span, userId, items, idempotency),
-		);
+		return loggedSync(this.telemetry, "OrderBook.create", call, (span) => {
+			if (this.erased) return fail("erased");
+			const now = new Date();
+			const created = this.ctx.storage.transactionSync(() => {
+				if (idempotency) {
+					const first = findIdempotentResponse(this.db, idempotency.key, now);
+					if (first && first.fingerprint !== idempotency.fingerprint) {
+						return fail("idempotency_key_reused");
+					}
+					if (first) return ok({ order: first.response, replayed: true });
+				}
+				const order = insertOrder(this.db, {
+					id: crypto.randomUUID(),
+					userId,
+					items,
+					createdAt: now,
+				});
+				if (idempotency) {
+					rememberIdempotentResponse(this.db, { ...idempotency, response: order, createdAt: now });
+				}
+				addEvent(
+					this.db,
+					{
+						type: "order.created",
+						eventId: crypto.randomUUID(),
+						occurredAt: now.toISOString(),
+						userId,
+						orderId: order.id,
+						requestId: span.requestId,
+						traceparent: span.traceparent,
+					},
+					now,
+				);
+				return ok({ order, replayed: false });
+			});
+			if (created.ok && !created.value.replayed) this.scheduleSend(now);
+			return created;
+		});
 	}
 
 	/** The user is deleted: everything here goes, and nothing comes again (see eraseBook). */
@@ -126,49 +162,6 @@ export class OrderBook extends DurableObject<Env> {
 			}
 			return marked;
 		});
-	}
-
-	private place(
-		cause: CallContext,
-		userId: number,
-		items: OrderItem[],
-		idempotency?: Idempotency,
-	): Result<CreatedOrder, "idempotency_key_reused"> {
-		const now = new Date();
-		const created = this.ctx.storage.transactionSync(() => {
-			if (idempotency) {
-				const first = findIdempotentResponse(this.db, idempotency.key, now);
-				if (first && first.fingerprint !== idempotency.fingerprint) {
-					return fail("idempotency_key_reused");
-				}
-				if (first) return ok({ order: first.response, replayed: true });
-			}
-			const order = insertOrder(this.db, {
-				id: crypto.randomUUID(),
-				userId,
-				items,
-				createdAt: now,
-			});
-			if (idempotency) {
-				rememberIdempotentResponse(this.db, { ...idempotency, response: order, createdAt: now });
-			}
-			addEvent(
-				this.db,
-				{
-					type: "order.created",
-					eventId: crypto.randomUUID(),
-					occurredAt: now.toISOString(),
-					userId,
-					orderId: order.id,
-					requestId: cause.requestId,
-					traceparent: cause.traceparent,
-				},
-				now,
-			);
-			return ok({ order, replayed: false });
-		});
-		if (created.ok && !created.value.replayed) this.scheduleSend(now);
-		return created;
 	}
 
 	get(call: CallContext, orderId: string): Order | null {
@@ -264,7 +257,7 @@ export class OrderBook extends DurableObject<Env> {
 		if (!first || this.indexedBucket === bucketOf(sentAt)) return;
 		const index = this.env.OUTBOX_INDEX.getByName(indexOf(sentAt, first.userId));
 		const cause = { requestId: first.requestId, traceparent: first.traceparent };
-		released(await index.add(cause, first.userId));
+		disposed(await index.add(cause, first.userId));
 		this.indexedBucket = bucketOf(sentAt);
 	}
 

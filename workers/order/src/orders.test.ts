@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { describe, expect, it } from "vitest";
-import { unwrap } from "../../../test/unwrap";
+import { unwrap } from "#test/unwrap";
 import * as schema from "./db/schema";
 import type { OrderBook } from "./order-book";
 import {

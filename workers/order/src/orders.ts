@@ -1,9 +1,9 @@
 import { desc, eq, lt } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { decodeCursor, pageOf } from "../../../shared/cursor";
-import type { Order, OrderItem, OrderPage } from "../../../shared/orders";
-import type { PageRequest } from "../../../shared/pagination";
-import { fail, ok, type Result } from "../../../shared/rpc";
+import type { Order, OrderItem, OrderPage } from "#shared/contracts/orders";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { fail, ok, type Result } from "#shared/contracts/rpc";
+import { decodeCursor, pageOf } from "#shared/kit/cursor";
 import type * as schema from "./db/schema";
 import { orders } from "./db/schema";
 

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { loggedSync } from "../../../shared/log";
-import type { Telemetry } from "../../../shared/metrics";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import type { CallContext } from "../../../shared/rpc";
+import type { CallContext } from "#shared/contracts/rpc";
+import { loggedSync } from "#shared/kit/log";
+import type { Telemetry } from "#shared/kit/metrics";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
 
 /**
  * Which OrderBooks sent events when. Durable Objects cannot be listed, so a

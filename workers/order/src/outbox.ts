@@ -1,4 +1,4 @@
-import type { OrderCreated } from "../../../shared/events";
+import type { OrderCreated } from "#shared/contracts/events";
 import type { OrdersDb } from "./orders";
 
 /** One sendBatch: the queue takes at most 100 messages in one. */

@@ -6,11 +6,11 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { OrderCreated } from "../../../shared/events";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import { taskQueues } from "../../../shared/task-queues";
-import { testCall } from "../../../test/call-context";
-import { unwrap } from "../../../test/unwrap";
+import type { OrderCreated } from "#shared/contracts/events";
+import { taskQueues } from "#shared/contracts/task-queues";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
+import { testCall } from "#test/call-context";
+import { unwrap } from "#test/unwrap";
 import { OrderService } from "./index";
 import type { OrderBook } from "./order-book";
 import { bucketOf, INDEX_BUCKET_MS, INDEX_SHARDS, indexName, indexOf } from "./outbox-index";

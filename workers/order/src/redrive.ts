@@ -1,6 +1,7 @@
-import type { OrderRedrive, OrderRedriveStep } from "../../../shared/orders";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import { type CallContext, released } from "../../../shared/rpc";
+import type { OrderRedrive, OrderRedriveStep } from "#shared/contracts/orders";
+import type { CallContext } from "#shared/contracts/rpc";
+import { disposed } from "#shared/kit/dispose";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
 import { bucketOf, INDEX_BUCKET_MS, INDEX_SHARDS, indexName } from "./outbox-index";
 
 /** Books listed per index read, and asked at once. */
@@ -65,10 +66,10 @@ export async function redriveStep(
 	while (position.bucket <= last) {
 		if (calls + 1 + PAGE > CALLS_PER_STEP) return { books, events, cursor: cursorOf(position) };
 		const index = env.OUTBOX_INDEX.getByName(indexName(position.bucket, position.shard));
-		const userIds = released(await index.list(span, position.after, PAGE));
+		const userIds = disposed(await index.list(span, position.after, PAGE));
 		const marked = await Promise.all(
 			userIds.map(async (userId) =>
-				released(
+				disposed(
 					await env.ORDER_BOOK.getByName(String(userId)).redrive(
 						span,
 						redrive.sinceMs,

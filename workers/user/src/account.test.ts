@@ -1,9 +1,9 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { testCall } from "../../../test/call-context";
-import { userDeleted } from "../../../test/events";
-import { deliver } from "../../../test/queues";
+import { testCall } from "#test/call-context";
+import { userDeleted } from "#test/events";
+import { deliver } from "#test/queues";
 import worker, { UserService } from "./index";
 import { hashRefreshToken } from "./refresh-tokens";
 import { MAX_SESSIONS, startSession } from "./sessions";

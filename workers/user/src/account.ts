@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { loggedCall, loggedSync } from "../../../shared/log";
-import type { Telemetry } from "../../../shared/metrics";
-import type { NotificationPage } from "../../../shared/notifications";
-import type { PageRequest } from "../../../shared/pagination";
-import { type CallContext, fail, type Result } from "../../../shared/rpc";
-import type { Session } from "../../../shared/sessions";
+import type { NotificationPage } from "#shared/contracts/notifications";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { type CallContext, fail, type Result } from "#shared/contracts/rpc";
+import type { Session } from "#shared/contracts/sessions";
+import { loggedCall, loggedSync } from "#shared/kit/log";
+import type { Telemetry } from "#shared/kit/metrics";
 import {
 	deleteNotifications,
 	importNotifications,

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
-import { TaskEventSchema } from "../../../shared/events";
-import { eventFields, logLine } from "../../../shared/log";
-import { recordPoint } from "../../../shared/metrics";
+import { TaskEventSchema } from "#shared/contracts/events";
+import { eventFields, logLine } from "#shared/kit/log";
+import { recordPoint } from "#shared/kit/metrics";
 import { deadLetters } from "./db/schema";
 import type { UsersDb } from "./users";
 

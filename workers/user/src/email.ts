@@ -1,4 +1,4 @@
-import { logLine } from "../../../shared/log";
+import { logLine } from "#shared/kit/log";
 
 export interface Email {
 	to: string;

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { testCall } from "../../../test/call-context";
+import { testCall } from "#test/call-context";
 import { UserService } from "./index";
 import { userShards } from "./shards";
 

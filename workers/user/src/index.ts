@@ -1,21 +1,15 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { UserDeleted, UserRegistered } from "../../../shared/events";
-import { eventFields, loggedCall, logLine, safeErrorMessage } from "../../../shared/log";
-import type { Telemetry } from "../../../shared/metrics";
-import type { NotificationPage } from "../../../shared/notifications";
-import type { PageRequest } from "../../../shared/pagination";
-import {
-	type CallContext,
-	fail,
-	ok,
-	type Principal,
-	type Result,
-	released,
-} from "../../../shared/rpc";
-import type { IssuedSession, Session } from "../../../shared/sessions";
-import { taskQueues } from "../../../shared/task-queues";
-import { startSpan } from "../../../shared/trace";
-import type { NewUser, User } from "../../../shared/users";
+import type { UserDeleted, UserRegistered } from "#shared/contracts/events";
+import type { NotificationPage } from "#shared/contracts/notifications";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { type CallContext, fail, ok, type Principal, type Result } from "#shared/contracts/rpc";
+import type { IssuedSession, Session } from "#shared/contracts/sessions";
+import { taskQueues } from "#shared/contracts/task-queues";
+import type { NewUser, User } from "#shared/contracts/users";
+import { disposed } from "#shared/kit/dispose";
+import { eventFields, loggedCall, logLine, safeErrorMessage } from "#shared/kit/log";
+import type { Telemetry } from "#shared/kit/metrics";
+import { startSpan } from "#shared/kit/trace";
 import type { Account, PasswordCheck } from "./account";
 import { DEAD_LETTER_QUEUE, deadLetterShard, storeDeadLetters } from "./dead-letters";
 import { logEmailSender } from "./email";
@@ -104,12 +98,12 @@ export class UserService extends WorkerEntrypoint<Env> {
 			// A name already taken spends no id.
 			if (await nameTaken(session, input.username)) return fail("username_taken");
 			const passwordHash = await hashPassword(input.password);
-			const id = released(await this.env.USER_IDS.getByName("users").next());
+			const id = disposed(await this.env.USER_IDS.getByName("users").next());
 			const contact = {
 				username: input.username,
 				...(input.email === undefined ? {} : { email: input.email }),
 			};
-			released(await this.account(id).register(span, shard, contact));
+			disposed(await this.account(id).register(span, shard, contact));
 			const created = await insertUser(
 				usersDb(session),
 				{
@@ -149,7 +143,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 			const refresh = await newRefreshToken(found.user.id);
 			const account = this.account(found.user.id);
 			// Null when a deletion closed the account since the read above.
-			const started = released(await account.start(span, refresh.hash, shard));
+			const started = disposed(await account.start(span, refresh.hash, shard));
 			return started
 				? ok({ user: found.user, session: issued(started, refresh.token) })
 				: fail("invalid_credentials");
@@ -176,7 +170,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 				hashRefreshToken(refreshToken),
 				newRefreshToken(userId),
 			]);
-			const rotation = released(await this.account(userId).rotate(span, presented, next.hash));
+			const rotation = disposed(await this.account(userId).rotate(span, presented, next.hash));
 			if (!rotation.ok)
 				return fail(rotation.reused ? "refresh_token_reused" : "invalid_refresh_token");
 			return ok({ userId, session: issued(rotation.session, next.token) });
@@ -188,7 +182,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		return loggedCall(this.telemetry, "logOut", call, async (span) => {
 			const userId = refreshTokenUser(refreshToken);
 			if (userId === null) return;
-			released(await this.account(userId).endOf(span, await hashRefreshToken(refreshToken)));
+			disposed(await this.account(userId).endOf(span, await hashRefreshToken(refreshToken)));
 		});
 	}
 
@@ -197,7 +191,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 	): Promise<Result<Session[], "invalid_session">> {
 		return this.asSession(call, principal, "listSessions", async (account, sessionId, span) => {
-			const sessions = released(await account.list(span, sessionId));
+			const sessions = disposed(await account.list(span, sessionId));
 			return sessions ? ok(sessions) : fail("invalid_session");
 		});
 	}
@@ -208,7 +202,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		target: string,
 	): Promise<Result<null, "invalid_session" | "not_found">> {
 		return this.asSession(call, principal, "endSession", async (account, sessionId, span) => {
-			const ended = released(await account.end(span, sessionId, target));
+			const ended = disposed(await account.end(span, sessionId, target));
 			return ended === "ended" ? ok(null) : fail(ended);
 		});
 	}
@@ -219,7 +213,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		principal: Principal,
 	): Promise<Result<null, "invalid_session">> {
 		return this.asSession(call, principal, "endAllSessions", async (account, sessionId, span) =>
-			released(await account.endAll(span, sessionId)) ? ok(null) : fail("invalid_session"),
+			disposed(await account.endAll(span, sessionId)) ? ok(null) : fail("invalid_session"),
 		);
 	}
 
@@ -244,11 +238,11 @@ export class UserService extends WorkerEntrypoint<Env> {
 				newRefreshToken(principal.userId),
 			]);
 			const account = this.account(principal.userId);
-			const started = released(await account.restart(span, refresh.hash));
+			const started = disposed(await account.restart(span, refresh.hash));
 			if (!started) return fail("invalid_session");
 			// Another change won the race: this one's current password is no longer current.
 			if (!(await replacePasswordHash(db, principal.userId, hash, next))) {
-				released(await account.end(span, started.id, started.id));
+				disposed(await account.end(span, started.id, started.id));
 				return fail("invalid_credentials");
 			}
 			return ok({ session: issued(started, refresh.token) });
@@ -272,7 +266,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 			const event = await deleteUser(checked.value.db, principal.userId, span);
 			// A concurrent deletion deleted it first.
 			if (!event) return fail("invalid_session");
-			released(await this.account(principal.userId).close(span));
+			disposed(await this.account(principal.userId).close(span));
 			this.ctx.waitUntil(this.publish(event, checked.value.shard));
 			return ok(null);
 		});
@@ -287,7 +281,7 @@ export class UserService extends WorkerEntrypoint<Env> {
 		return loggedCall(this.telemetry, "getUser", call, async (span) => {
 			if (principal.sessionId === null) return null;
 			const account = this.account(principal.userId);
-			const shard = released(await account.liveShard(span, principal.sessionId));
+			const shard = disposed(await account.liveShard(span, principal.sessionId));
 			if (shard === null) return null;
 			return this.readOrPrimary(call, shard, (session) =>
 				findUserById(usersDb(session), principal.userId),
@@ -314,10 +308,10 @@ export class UserService extends WorkerEntrypoint<Env> {
 		return loggedCall(this.telemetry, "listNotifications", call, async (span) => {
 			if (principal.sessionId === null) return fail("invalid_user");
 			const account = this.account(principal.userId);
-			let listed = released(await account.notifications(span, principal.sessionId, page));
+			let listed = disposed(await account.notifications(span, principal.sessionId, page));
 			if (!listed.ok && listed.error === "move_legacy") {
 				await this.moveLegacyNotifications(span, principal.userId);
-				listed = released(await account.notifications(span, principal.sessionId, page));
+				listed = disposed(await account.notifications(span, principal.sessionId, page));
 			}
 			if (listed.ok) return listed;
 			return fail(listed.error === "invalid_cursor" ? "invalid_cursor" : "invalid_user");
@@ -394,13 +388,13 @@ export class UserService extends WorkerEntrypoint<Env> {
 	 */
 	private async moveLegacyNotifications(span: CallContext, userId: number): Promise<void> {
 		const account = this.account(userId);
-		const shard = released(await account.shard(span));
+		const shard = disposed(await account.shard(span));
 		if (shard === null) return;
 		const db = usersDb(this.shardDb(shard).withSession("first-primary"));
 		for (let after = 0; ; ) {
 			const rows = await legacyBatch(db, userId, after);
 			const last = rows.length < MOVE_BATCH;
-			released(await account.moveLegacy(span, rows, last));
+			disposed(await account.moveLegacy(span, rows, last));
 			const newest = rows.at(-1);
 			if (newest) await deleteLegacy(db, userId, newest.seq);
 			if (last || !newest) return;
@@ -411,9 +405,9 @@ export class UserService extends WorkerEntrypoint<Env> {
 	private async principalValid(span: CallContext, principal: Principal): Promise<boolean> {
 		const account = this.account(principal.userId);
 		if (principal.sessionId !== null) {
-			return released(await account.isLive(span, principal.sessionId));
+			return disposed(await account.isLive(span, principal.sessionId));
 		}
-		const shard = released(await account.shard(span));
+		const shard = disposed(await account.shard(span));
 		if (shard === null) return false;
 		return this.readOrPrimary(span, shard, (session) => userExists(session, principal.userId));
 	}
@@ -431,11 +425,11 @@ export class UserService extends WorkerEntrypoint<Env> {
 	): Promise<Result<{ db: UsersDb; shard: number; hash: string }, PasswordCheckFailure>> {
 		if (principal.sessionId === null) return fail("invalid_session");
 		const account = this.account(principal.userId);
-		const shard = released(await account.shard(span));
+		const shard = disposed(await account.shard(span));
 		if (shard === null) return fail("invalid_session");
 		const db = usersDb(this.shardDb(shard).withSession("first-primary"));
 		const hash = await findPasswordHash(db, principal.userId);
-		const checked = released(
+		const checked = disposed(
 			await account.checkPassword(span, principal.sessionId, hash, password),
 		);
 		if (checked !== "ok") return fail(CHECK_FAILURE[checked]);

@@ -1,9 +1,9 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { testCall } from "../../../test/call-context";
-import { failingMetrics, spyMetrics } from "../../../test/metrics";
-import { deliver } from "../../../test/queues";
+import { testCall } from "#test/call-context";
+import { failingMetrics, spyMetrics } from "#test/metrics";
+import { deliver } from "#test/queues";
 import worker, { UserService } from "./index";
 
 const service = (bindings: Env) => new UserService(createExecutionContext(), bindings);

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { testCall } from "../../../test/call-context";
-import { orderCreated, userRegistered } from "../../../test/events";
-import { unwrap } from "../../../test/unwrap";
+import { testCall } from "#test/call-context";
+import { orderCreated, userRegistered } from "#test/events";
+import { unwrap } from "#test/unwrap";
 
 const call = testCall();
 let accounts = 0;

@@ -1,8 +1,8 @@
-import { decodeCursor, pageOf } from "../../../shared/cursor";
-import type { TaskEvent } from "../../../shared/events";
-import type { Notification, NotificationPage } from "../../../shared/notifications";
-import type { PageRequest } from "../../../shared/pagination";
-import { fail, ok, type Result } from "../../../shared/rpc";
+import type { TaskEvent } from "#shared/contracts/events";
+import type { Notification, NotificationPage } from "#shared/contracts/notifications";
+import type { PageRequest } from "#shared/contracts/pagination";
+import { fail, ok, type Result } from "#shared/contracts/rpc";
+import { decodeCursor, pageOf } from "#shared/kit/cursor";
 
 /**
  * One user's notifications, in that user's Account object (account.ts):

@@ -1,4 +1,4 @@
-import type { OrderErasure } from "../../../shared/orders";
+import type { OrderErasure } from "#shared/contracts/orders";
 
 /**
  * The order worker, seen through the contract it implements. The user

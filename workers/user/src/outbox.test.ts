@@ -5,12 +5,12 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
-import { notificationsOf } from "../../../test/account-notifications";
-import { testCall } from "../../../test/call-context";
-import { userRegistered } from "../../../test/events";
-import { unreachableQueue } from "../../../test/queues";
+import { taskQueueOf, taskQueues } from "#shared/contracts/task-queues";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
+import { notificationsOf } from "#test/account-notifications";
+import { testCall } from "#test/call-context";
+import { userRegistered } from "#test/events";
+import { unreachableQueue } from "#test/queues";
 import worker, { UserService } from "./index";
 import { pruneOutbox } from "./outbox";
 import { userShards } from "./shards";

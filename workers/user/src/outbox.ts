@@ -1,7 +1,7 @@
 import { and, asc, gte, inArray, isNull, lte } from "drizzle-orm";
-import type { TaskEvent } from "../../../shared/events";
-import { OUTBOX_RETENTION_MS } from "../../../shared/outbox-table";
-import { taskQueueOf } from "../../../shared/task-queues";
+import type { TaskEvent } from "#shared/contracts/events";
+import { taskQueueOf } from "#shared/contracts/task-queues";
+import { OUTBOX_RETENTION_MS } from "#shared/kit/outbox-table";
 import { outbox } from "./db/schema";
 import type { UsersDb } from "./users";
 

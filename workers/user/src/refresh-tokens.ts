@@ -1,4 +1,4 @@
-import { toHex } from "../../../shared/hex";
+import { toHex } from "#shared/kit/hex";
 
 /** A refresh token lives this long from its issue; each refresh issues a new one. */
 export const REFRESH_TTL_MS = 30 * 24 * 60 * 60 * 1000;

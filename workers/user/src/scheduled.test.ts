@@ -5,10 +5,10 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { OrderRedrive } from "../../../shared/orders";
-import { taskQueueOf, taskQueues } from "../../../shared/task-queues";
-import { notificationsOf } from "../../../test/account-notifications";
-import { testCall } from "../../../test/call-context";
+import type { OrderRedrive } from "#shared/contracts/orders";
+import { taskQueueOf, taskQueues } from "#shared/contracts/task-queues";
+import { notificationsOf } from "#test/account-notifications";
+import { testCall } from "#test/call-context";
 import { logEmailSender } from "./email";
 import worker, { UserService } from "./index";
 import { userShards } from "./shards";

@@ -1,8 +1,9 @@
 import { asc, eq, isNull } from "drizzle-orm";
-import { logLine, safeErrorMessage } from "../../../shared/log";
-import type { OrderErasure } from "../../../shared/orders";
-import { type CallContext, released } from "../../../shared/rpc";
-import { taskQueues } from "../../../shared/task-queues";
+import type { OrderErasure } from "#shared/contracts/orders";
+import type { CallContext } from "#shared/contracts/rpc";
+import { taskQueues } from "#shared/contracts/task-queues";
+import { disposed } from "#shared/kit/dispose";
+import { logLine, safeErrorMessage } from "#shared/kit/log";
 import { redriveRequests } from "./db/schema";
 import { orderService } from "./order-service";
 import { pruneOutbox, redriveOutbox, relayOutbox } from "./outbox";
@@ -80,7 +81,7 @@ async function carryOut(
 		await db.update(redriveRequests).set({ userEvents }).where(where);
 	}
 	for (let step = 0; step < ORDER_STEPS_PER_RUN; step += 1) {
-		const done = released(
+		const done = disposed(
 			await deps.orders.redrive(call, {
 				sinceMs: request.since.getTime(),
 				untilMs: request.requestedAt.getTime(),

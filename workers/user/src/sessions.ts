@@ -1,5 +1,5 @@
-import { randomHex } from "../../../shared/hex";
-import type { Session } from "../../../shared/sessions";
+import type { Session } from "#shared/contracts/sessions";
+import { randomHex } from "#shared/kit/hex";
 import { REFRESH_TTL_MS } from "./refresh-tokens";
 
 /**

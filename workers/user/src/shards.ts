@@ -1,4 +1,4 @@
-import { usernameKey } from "../../../shared/username";
+import { usernameKey } from "#shared/contracts/username";
 
 /**
  * Users are spread over N D1 databases, bound as USERS_DB_0 ... USERS_DB_<N-1>

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { notificationsOf } from "../../../test/account-notifications";
-import { testCall } from "../../../test/call-context";
-import { orderCreated } from "../../../test/events";
-import { deliver } from "../../../test/queues";
+import { notificationsOf } from "#test/account-notifications";
+import { testCall } from "#test/call-context";
+import { orderCreated } from "#test/events";
+import { deliver } from "#test/queues";
 import { logEmailSender } from "./email";
 import worker from "./index";
 import { MAX_ATTEMPTS } from "./tasks";

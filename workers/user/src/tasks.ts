@@ -1,8 +1,8 @@
-import { type TaskEvent, TaskEventSchema, type UserDeleted } from "../../../shared/events";
-import { eventFields, logLine, safeErrorMessage } from "../../../shared/log";
-import { recordPoint } from "../../../shared/metrics";
-import type { OrderErasure } from "../../../shared/orders";
-import { released } from "../../../shared/rpc";
+import { type TaskEvent, TaskEventSchema, type UserDeleted } from "#shared/contracts/events";
+import type { OrderErasure } from "#shared/contracts/orders";
+import { disposed } from "#shared/kit/dispose";
+import { eventFields, logLine, safeErrorMessage } from "#shared/kit/log";
+import { recordPoint } from "#shared/kit/metrics";
 import type { Account } from "./account";
 import { type DeadLetter, deadLetterOf } from "./dead-letters";
 import type { Email, EmailSender } from "./email";
@@ -45,7 +45,7 @@ async function emailFor(
 	event: NotifyingEvent,
 ): Promise<Email | null> {
 	const account = deps.accounts.getByName(String(event.userId));
-	const user = released(await account.contact(causeOf(event)));
+	const user = disposed(await account.contact(causeOf(event)));
 	if (!user?.email) return null;
 	const idempotencyKey = event.eventId;
 	return event.type === "user.registered"
@@ -72,11 +72,11 @@ async function emailFor(
  */
 async function notify(deps: Pick<TaskDeps, "sender" | "accounts">, event: NotifyingEvent) {
 	const account = deps.accounts.getByName(String(event.userId));
-	const notification = released(await account.notify(causeOf(event), event));
+	const notification = disposed(await account.notify(causeOf(event), event));
 	if (notification === null || notification.emailed_at !== null) return;
 	const email = await emailFor(deps, event);
 	if (email) await deps.sender.send(email);
-	released(await account.markEmailed(causeOf(event), notification.id));
+	disposed(await account.markEmailed(causeOf(event), notification.id));
 }
 
 /**
@@ -87,8 +87,8 @@ async function notify(deps: Pick<TaskDeps, "sender" | "accounts">, event: Notify
  * failing order worker means a retry, then the dead-letter queue.
  */
 async function eraseAccount(deps: Pick<TaskDeps, "accounts" | "orders">, event: UserDeleted) {
-	released(await deps.accounts.getByName(String(event.userId)).close(causeOf(event)));
-	released(await deps.orders.eraseOrders(causeOf(event), event.userId));
+	disposed(await deps.accounts.getByName(String(event.userId)).close(causeOf(event)));
+	disposed(await deps.orders.eraseOrders(causeOf(event), event.userId));
 }
 
 /** What an event asks for; each step is safe to repeat, so a redelivered event does it once. */

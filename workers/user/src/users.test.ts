@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { usernameKey } from "../../../shared/username";
-import { testCall } from "../../../test/call-context";
+import { usernameKey } from "#shared/contracts/username";
+import { testCall } from "#test/call-context";
 import {
 	deleteUser,
 	findCredentials,

@@ -1,10 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import type { UserDeleted, UserRegistered } from "../../../shared/events";
-import { retryReadOnce } from "../../../shared/retry";
-import { type CallContext, fail, ok, type Result } from "../../../shared/rpc";
-import { usernameKey } from "../../../shared/username";
-import type { User } from "../../../shared/users";
+import type { UserDeleted, UserRegistered } from "#shared/contracts/events";
+import { type CallContext, fail, ok, type Result } from "#shared/contracts/rpc";
+import { usernameKey } from "#shared/contracts/username";
+import type { User } from "#shared/contracts/users";
+import { retryReadOnce } from "#shared/kit/retry";
 import * as schema from "./db/schema";
 
 export type UsersDb = DrizzleD1Database;

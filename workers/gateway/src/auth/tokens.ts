@@ -1,8 +1,8 @@
 import { sign, verify } from "hono/jwt";
 import { encodeBase64Url } from "hono/utils/encode";
 import { decodeHeader } from "hono/utils/jwt/jwt";
-import { toHex } from "../../../../shared/hex";
-import type { Principal } from "../../../../shared/rpc";
+import type { Principal } from "#shared/contracts/rpc";
+import { toHex } from "#shared/kit/hex";
 import { ApiError } from "../problems";
 
 /** Access tokens are short-lived; clients refresh them (POST /api/v1/auth/refresh). */

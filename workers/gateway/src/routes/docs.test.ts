@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, expectProblem } from "../../../../test/requests";
+import { api, expectProblem } from "#test/requests";
 
 // What a browser sends for a page, and a JSON client's preferences.
 const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";

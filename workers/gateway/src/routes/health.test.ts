@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, appRequest, envWithBroken } from "../../../../test/requests";
+import { api, appRequest, envWithBroken } from "#test/requests";
 
 describe("GET /health", () => {
 	describe("happy", () => {

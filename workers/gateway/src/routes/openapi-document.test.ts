@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Contract, type OpenApiDocument } from "../../../../test/contract";
-import { api, appRequest } from "../../../../test/requests";
+import { Contract, type OpenApiDocument } from "#test/contract";
+import { api, appRequest } from "#test/requests";
 import { createApp } from "../app";
 
 type Operation = {

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { testCall } from "../../../../test/call-context";
-import { INJECTIONS } from "../../../../test/hostile";
-import { api, appRequest } from "../../../../test/requests";
-import { unwrap } from "../../../../test/unwrap";
-import { countInAllShards, firstInAnyShard } from "../../../../test/users-shards";
+import { testCall } from "#test/call-context";
+import { INJECTIONS } from "#test/hostile";
+import { api, appRequest } from "#test/requests";
+import { unwrap } from "#test/unwrap";
+import { countInAllShards, firstInAnyShard } from "#test/users-shards";
 
 // The tutorial's curl walkthrough, through the gateway with the real user and
 // order workers behind it.

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { SkuSchema } from "../../../../shared/orders";
+import { SkuSchema } from "#shared/contracts/orders";
 import { callContext, callService } from "../call-service";
 import type { AppEnv } from "../env";
 import { BOOKMARK_HEADER, BookmarkResponseHeader } from "../middleware/d1-bookmark";
 import { problemResponses } from "../problems";
 import { limitOrders, limitRegistration } from "../rate-limits";
-import { LoginFields } from "./v1/auth";
+import { LoginFields } from "./credentials";
 
 /**
  * The tutorial's three routes, byte-compatible with its Flask services so its

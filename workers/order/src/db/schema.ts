@@ -1,7 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { OrderCreated } from "../../../../shared/events";
-import type { Order, OrderItem } from "../../../../shared/orders";
-import { outboxTable } from "../../../../shared/outbox-table";
+import type { OrderCreated } from "#shared/contracts/events";
+import type { Order, OrderItem } from "#shared/contracts/orders";
+import { outboxTable } from "#shared/kit/outbox-table";
 
 // One Durable Object per user, so every row here belongs to that one user.
 export const orders = sqliteTable("orders", {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { TaskEvent } from "../../../../shared/events";
-import { outboxTable } from "../../../../shared/outbox-table";
+import type { TaskEvent } from "#shared/contracts/events";
+import { outboxTable } from "#shared/kit/outbox-table";
 
 export const users = sqliteTable("users", {
 	// Given by the UserIds object (user-ids.ts), unique across shards and

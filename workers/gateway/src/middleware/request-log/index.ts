@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import { logLine, safeErrorMessage } from "../../../../../shared/log";
-import { recordPoint } from "../../../../../shared/metrics";
-import { spanFields } from "../../../../../shared/trace";
+import { logLine, safeErrorMessage } from "#shared/kit/log";
+import { recordPoint } from "#shared/kit/metrics";
+import { spanFields } from "#shared/kit/trace";
 import { asApiError, PROBLEMS } from "../../problems";
 import type { TraceContextVariables } from "../trace-context";
 
@@ -20,7 +20,7 @@ function failureFields(error: Error): Record<string, unknown> {
 }
 
 /**
- * One JSON line and one data point (METRICS, see shared/metrics.ts) per
+ * One JSON line and one data point (METRICS, see shared/kit/metrics.ts) per
  * request, errors included, written after the response is settled.
  */
 export const requestLog =

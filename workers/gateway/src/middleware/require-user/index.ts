@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Principal } from "../../../../../shared/rpc";
+import type { Principal } from "#shared/contracts/rpc";
 import {
 	invalidToken,
 	type SigningSecrets,

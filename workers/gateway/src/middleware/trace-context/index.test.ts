@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import type { Span } from "../../../../../shared/trace";
+import type { Span } from "#shared/kit/trace";
 import { type TraceContextVariables, traceContext } from ".";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

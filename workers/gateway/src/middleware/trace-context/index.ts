@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { type Span, startSpan } from "../../../../../shared/trace";
+import { type Span, startSpan } from "#shared/kit/trace";
 
 export type TraceContextVariables = { span: Span };
 

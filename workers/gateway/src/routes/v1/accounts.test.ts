@@ -9,8 +9,8 @@ import {
 	signUp,
 	type TokenPair,
 	uniqueName,
-} from "../../../../../test/requests";
-import { countInAllShards, rowsInAllShards } from "../../../../../test/users-shards";
+} from "#test/requests";
+import { countInAllShards, rowsInAllShards } from "#test/users-shards";
 import { createApp } from "../../app";
 
 /**

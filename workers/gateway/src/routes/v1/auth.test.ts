@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { INJECTIONS } from "../../../../../test/hostile";
+import { INJECTIONS } from "#test/hostile";
 import {
 	api,
 	appRequest,
@@ -12,8 +12,8 @@ import {
 	signUp,
 	type TokenPair,
 	uniqueName,
-} from "../../../../../test/requests";
-import { claimsFor, hmacSigned, mintToken, nowSeconds, partsOf } from "../../../../../test/tokens";
+} from "#test/requests";
+import { claimsFor, hmacSigned, mintToken, nowSeconds, partsOf } from "#test/tokens";
 
 const login = (username: string, password: string, ip = "192.0.2.1") =>
 	postJson("/api/v1/auth/login", { username, password }, { "CF-Connecting-IP": ip });

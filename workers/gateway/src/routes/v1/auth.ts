@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { IssuedSession } from "../../../../../shared/sessions";
-import { printable } from "../../../../../shared/text";
+import type { IssuedSession } from "#shared/contracts/sessions";
 import {
 	issueAccessToken,
 	type SigningSecrets,
@@ -12,16 +11,7 @@ import type { AppEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitLogin, limitRefresh } from "../../rate-limits";
-
-/**
- * Looser than registration so users registered through the tutorial's
- * `/register` (which takes these same fields: any printable name, passwords
- * like "pass123") can log in too.
- */
-export const LoginFields = {
-	username: printable(z.string().min(1).max(255)),
-	password: z.string().min(1).max(1024),
-};
+import { LoginFields } from "../credentials";
 
 const LoginSchema = z.strictObject(LoginFields).meta({ id: "Login" });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { api, expectProblem, postJson, signUp, uniqueName } from "../../../../../test/requests";
-import { countInAllShards, shardHolding } from "../../../../../test/users-shards";
+import { api, expectProblem, postJson, signUp, uniqueName } from "#test/requests";
+import { countInAllShards, shardHolding } from "#test/users-shards";
 
 type Notification = { id: string; kind: string; orderId?: string; createdAt: string };
 type Page = { notifications: Notification[]; nextCursor: string | null };

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { NotificationPageSchema } from "../../../../../shared/notifications";
-import { PageRequestSchema } from "../../../../../shared/pagination";
+import { NotificationPageSchema } from "#shared/contracts/notifications";
+import { PageRequestSchema } from "#shared/contracts/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { INJECTIONS } from "../../../../../test/hostile";
-import { api, expectProblem, postJson, signUp } from "../../../../../test/requests";
+import { INJECTIONS } from "#test/hostile";
+import { api, expectProblem, postJson, signUp } from "#test/requests";
 
 type Order = { id: string; userId: number; items: unknown[]; status: string; createdAt: string };
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "../../../../../shared/orders";
-import { PageRequestSchema } from "../../../../../shared/pagination";
+import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "#shared/contracts/orders";
+import { PageRequestSchema } from "#shared/contracts/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";

@@ -1,16 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { INJECTIONS } from "../../../../../test/hostile";
-import {
-	api,
-	bearer,
-	expectProblem,
-	PASSWORD,
-	postJson,
-	signUp,
-	uniqueName,
-} from "../../../../../test/requests";
-import { countInAllShards, firstInAnyShard } from "../../../../../test/users-shards";
+import { INJECTIONS } from "#test/hostile";
+import { api, bearer, expectProblem, PASSWORD, postJson, signUp, uniqueName } from "#test/requests";
+import { countInAllShards, firstInAnyShard } from "#test/users-shards";
 import { createApp } from "../../app";
 
 describe("POST /api/v1/users", () => {

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { SessionListSchema } from "../../../../../shared/sessions";
-import { UserSchema } from "../../../../../shared/users";
+import { SessionListSchema } from "#shared/contracts/sessions";
+import { UserSchema } from "#shared/contracts/users";
 import { signingSecret } from "../../auth/tokens";
 import { callContext, callService } from "../../call-service";
 import type { AppEnv, AuthedEnv } from "../../env";
@@ -12,7 +12,8 @@ import {
 import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitPasswordCheck, limitRegistration } from "../../rate-limits";
-import { LoginFields, TokenPairSchema, tokenPair } from "./auth";
+import { LoginFields } from "../credentials";
+import { TokenPairSchema, tokenPair } from "./auth";
 
 const UsernameSchema = z
 	.string()

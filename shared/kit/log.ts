@@ -1,5 +1,5 @@
+import type { CallContext } from "../contracts/rpc";
 import { recordPoint, type Telemetry } from "./metrics";
-import type { CallContext } from "./rpc";
 import { spanFields, startSpan } from "./trace";
 
 /**

@@ -34,16 +34,3 @@ export type Result<T, E extends string> = { ok: true; value: T } | { ok: false; 
 
 export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 export const fail = <E extends string>(error: E): { ok: false; error: E } => ({ ok: false, error });
-
-/**
- * Releases the result of an RPC call and returns it. The runtime attaches a
- * disposer to every object an RPC call returns, and the callee's side of the
- * call stays open until it runs (workerd warns "An RPC result was not
- * disposed properly"). The methods here return plain data, which stays usable.
- */
-export function released<T>(value: T): T {
-	if (typeof value === "object" && value !== null && Symbol.dispose in value) {
-		(value as Disposable)[Symbol.dispose]();
-	}
-	return value;
-}
