@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import { MAX_ATTEMPTS } from "../workers/user/src/tasks";
@@ -58,6 +61,28 @@ describe("the wrangler configs", () => {
 			for (const producer of queues(workerConfigs.user)) {
 				expect(consumed, String(env)).toContain(producer.split("->")[1]);
 			}
+		}
+	});
+
+	it("swap zod's locales for the gateway's English alone, by the import zod makes of them", async () => {
+		const aliases = Object.entries(read(workerConfigs.gateway).alias ?? {});
+		expect(aliases.length).toBeGreaterThan(0);
+		const zodDir = dirname(createRequire(import.meta.url).resolve("zod/package.json"));
+		const zodLocales = join(zodDir, "v4/locales/index.js");
+		for (const [specifier, replacement] of aliases) {
+			// An alias matches an import by its exact text, so a zod release that
+			// writes the import differently would bundle every language again.
+			const importers = ["v4/classic/external.js", "v4/core/index.js"].filter((file) => {
+				const path = join(zodDir, file);
+				return (
+					readFileSync(path, "utf8").includes(`from "${specifier}"`) &&
+					resolve(dirname(path), specifier) === zodLocales
+				);
+			});
+			expect(importers, specifier).toEqual(["v4/classic/external.js", "v4/core/index.js"]);
+			// What replaces them keeps English, the language every message is in.
+			const english = await import(resolve(replacement));
+			expect(Object.keys(english)).toEqual(["en"]);
 		}
 	});
 });
