@@ -1,33 +1,36 @@
 // `npm run demo`: the whole system at work, against a running `npm run dev`
-// (BASE, or --base URL; default http://localhost:8787). Walks the tutorial's
-// curl steps, then API v1 (register, log in, me, an order with an
-// Idempotency-Key and its replay, list, get, cancel, the notifications the
-// task queue recorded, health), then an account's life as a client sees it:
-// refresh, sessions (a second login, ended from the first), a password
-// change, logout, and deletion (the tokens and the login refused, the name
-// free again, and a new account under it without the old orders). Prints each
-// request as a curl command (tokens shortened) and each response. Stops with
-// exit code 1 at the first step that does not answer as it should. Names are
-// new on every run, so it can run again and again against the same state.
-// One name sees five logins, the most a minute allows (LOGIN_LIMITER).
+// (BASE, or --base URL; default http://localhost:8787), through the typed
+// client package (client/): every request below is a call the compiler
+// checked against the gateway's OpenAPI document, so the demo also shows that
+// the document describes the gateway. Walks the tutorial's curl steps, then
+// API v1 (register, log in, me, an order with an Idempotency-Key and its
+// replay, list, get, cancel, the notifications the task queue recorded,
+// health), then an account's life as a client sees it: refresh, sessions (a
+// second login, ended from the first), a password change, logout, and
+// deletion (the tokens and the login refused, the name free again, and a new
+// account under it without the old orders). Prints each request as a curl
+// command (tokens shortened) and each response. Stops with exit code 1 at the
+// first step that does not answer as it should. Names are new on every run,
+// so it can run again and again against the same state. One name sees five
+// logins, the most a minute allows (LOGIN_LIMITER).
 import { argv, env, exit, stdout } from "node:process";
+import { createClient, type Middleware, type Schema } from "@workers-microservices/client";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** What every call of the client answers: the body as data (a success) or error. */
 interface Answer {
-	status: number;
-	headers: Headers;
-	body: Json;
+	response: Response;
+	data?: unknown;
+	error?: unknown;
 }
-interface Step {
+interface Step<A extends Answer> {
 	title: string;
-	method?: "GET" | "POST" | "PUT" | "DELETE";
-	path: string;
-	body?: Json;
-	headers?: Record<string, string>;
+	/** The request, made through the client (which prints it). */
+	send: () => Promise<A>;
 	status: number;
 	/** What else must hold; a sentence saying what did not, or nothing. */
-	check?: (answer: Answer) => string | undefined;
+	check?: (answer: A) => string | undefined;
 }
+type TokenPair = Schema<"TokenPair">;
 
 const baseArg = argv.indexOf("--base");
 const BASE = (
@@ -46,45 +49,58 @@ const shorten = (text: string) =>
 		.replace(/(eyJ[\w-]{12})[\w.-]+/g, "$1…")
 		.replace(/\b(\d{1,16}\.[\w-]{6})[\w-]{37}(?![\w-])/g, "$1…");
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+// Headers keeps names in lower case; a curl line reads better as the RFCs write them.
+const headerName = (name: string) => name.replace(/(^|-)[a-z]/g, (start) => start.toUpperCase());
 
-function asCurl({ method = "GET", path, body, headers = {} }: Step): string {
+async function asCurl(request: Request): Promise<string> {
 	const parts = ["curl", "-i"];
-	if (method !== "GET") parts.push("-X", method);
-	for (const [name, value] of Object.entries(headers)) parts.push("-H", quote(`${name}: ${value}`));
-	if (body !== undefined) {
-		parts.push("-H", quote("Content-Type: application/json"), "-d", quote(JSON.stringify(body)));
-	}
-	parts.push(`${BASE}${path}`);
+	if (request.method !== "GET") parts.push("-X", request.method);
+	for (const [name, value] of request.headers)
+		parts.push("-H", quote(`${headerName(name)}: ${value}`));
+	const body = await request.clone().text();
+	if (body) parts.push("-d", quote(body));
+	parts.push(request.url);
 	return shorten(parts.join(" "));
 }
 
+/** Prints each request the client sends, as curl, and each response. */
+const shown: Middleware = {
+	async onRequest({ request }) {
+		console.log(`$ ${await asCurl(request)}`);
+	},
+	async onResponse({ response }) {
+		console.log(`${response.status} ${response.statusText}`);
+		for (const name of SHOWN_HEADERS) {
+			const value = response.headers.get(name);
+			if (value !== null) console.log(`${name}: ${value}`);
+		}
+		// A copy: the client reads the body itself, into the answer's data or error.
+		const text = await response.clone().text();
+		if (!text) return;
+		const json = /json/.test(response.headers.get("content-type") ?? "");
+		console.log(shorten(json ? JSON.stringify(JSON.parse(text), null, 2) : text));
+	},
+	onError({ error }) {
+		fail(
+			`cannot reach ${BASE}: ${error instanceof Error ? (error.cause ?? error.message) : error}`,
+		);
+	},
+};
+// Redirects are shown, not followed: a step expects the status the gateway answers.
+const api = createClient({ baseUrl: BASE, redirect: "manual" });
+api.use(shown);
+/** For the demo's own look-ups between steps, which it does not print. */
+const quiet = createClient({ baseUrl: BASE });
+
 let stepNumber = 0;
-async function step(definition: Step): Promise<Answer> {
+async function step<A extends Answer>({ title, send, status, check }: Step<A>): Promise<A> {
 	stepNumber += 1;
-	console.log(`\n${bold(`${stepNumber}. ${definition.title}`)}\n$ ${asCurl(definition)}`);
-	const res = await fetch(`${BASE}${definition.path}`, {
-		method: definition.method ?? "GET",
-		redirect: "manual",
-		headers: {
-			...(definition.body === undefined ? {} : { "Content-Type": "application/json" }),
-			...definition.headers,
-		},
-		...(definition.body === undefined ? {} : { body: JSON.stringify(definition.body) }),
-	}).catch((error: Error) => fail(`cannot reach ${BASE}: ${error.cause ?? error.message}`));
-	const text = await res.text();
-	const body: Json =
-		text && /json/.test(res.headers.get("content-type") ?? "") ? JSON.parse(text) : text;
-	const answer = { status: res.status, headers: res.headers, body };
-	console.log(`${res.status} ${res.statusText}`);
-	for (const name of SHOWN_HEADERS) {
-		const value = res.headers.get(name);
-		if (value !== null) console.log(`${name}: ${value}`);
-	}
-	if (text) console.log(shorten(typeof body === "string" ? body : JSON.stringify(body, null, 2)));
+	console.log(`\n${bold(`${stepNumber}. ${title}`)}`);
+	const answer = await send();
 	const problem =
-		res.status === definition.status
-			? definition.check?.(answer)
-			: `expected ${definition.status}, got ${res.status}`;
+		answer.response.status === status
+			? check?.(answer)
+			: `expected ${status}, got ${answer.response.status}`;
 	if (problem) fail(problem);
 	return answer;
 }
@@ -94,25 +110,29 @@ function fail(problem: string): never {
 	exit(1);
 }
 
-const field = (answer: Answer, name: string): Json | undefined =>
-	typeof answer.body === "object" && answer.body !== null && !Array.isArray(answer.body)
-		? answer.body[name]
-		: undefined;
+/** The body of a success (the step has checked the status). */
+function dataOf<Data>({ data }: { data?: Data }): Data {
+	return data ?? fail("a success without a body");
+}
+/**
+ * A body the document does not allow (a required field left out), sent on
+ * purpose to show how the gateway refuses it. The type parameter comes from
+ * where it is used: the body that call would take.
+ */
+const invalid = <Body>(body: NoInfer<Partial<NonNullable<Body>>>) => body as NonNullable<Body>;
 
 /** The Authorization header for a token pair's access token. */
-const bearer = (pair: Answer) => ({ Authorization: `Bearer ${field(pair, "accessToken")}` });
-const isPair = (answer: Answer) =>
-	typeof field(answer, "accessToken") === "string" &&
-	typeof field(answer, "refreshToken") === "string"
+const bearer = (pair: TokenPair) => ({ Authorization: `Bearer ${pair.accessToken}` });
+const isPair = ({ data }: { data?: Partial<TokenPair> }) =>
+	typeof data?.accessToken === "string" && typeof data.refreshToken === "string"
 		? undefined
 		: "no accessToken and refreshToken";
 /** A check that the answer is the problem `type`; a refused token also says so in WWW-Authenticate. */
 const problem =
 	(type: string) =>
-	({ body, headers }: Answer): string | undefined => {
-		const got = typeof body === "object" && body && "type" in body ? body.type : undefined;
-		if (got !== type) return `expected the problem ${type}, got ${String(got)}`;
-		const challenge = headers.get("www-authenticate") ?? "";
+	({ error, response }: { error?: Schema<"Problem">; response: Response }): string | undefined => {
+		if (error?.type !== type) return `expected the problem ${type}, got ${error?.type}`;
+		const challenge = response.headers.get("www-authenticate") ?? "";
 		return type === "/problems/invalid_token" && !challenge.includes('error="invalid_token"')
 			? 'no WWW-Authenticate: Bearer ..., error="invalid_token"'
 			: undefined;
@@ -121,354 +141,289 @@ const problem =
 console.log(`Demo against ${BASE}`);
 await step({
 	title: "Where to start: the gateway's index of links (a browser is sent to /docs)",
-	path: "/",
+	send: () => api.GET("/"),
 	status: 200,
 });
 
-const document = (await (await fetch(`${BASE}/openapi.json`)).json()) as { paths: object };
-const tutorial = "/register" in document.paths;
+const paths = (await quiet.GET("/openapi.json")).data?.paths;
+const tutorial = typeof paths === "object" && paths !== null && "/register" in paths;
 if (tutorial) {
 	console.log(`\n${bold("The tutorial's walkthrough")}`);
-	const alice = `alice_${run}`;
-	const register = { username: alice, password: "pass123" };
-	await step({
-		title: "Register a user",
-		method: "POST",
-		path: "/register",
-		body: register,
-		status: 201,
-	});
-	await step({
-		title: "Register the same name again",
-		method: "POST",
-		path: "/register",
-		body: register,
-		status: 409,
-	});
+	const alice = { username: `alice_${run}`, password: "pass123" };
+	const register = () => api.POST("/register", { body: alice });
+	await step({ title: "Register a user", send: register, status: 201 });
+	await step({ title: "Register the same name again", send: register, status: 409 });
 	await step({
 		title: "Register without a password",
-		method: "POST",
-		path: "/register",
-		body: { username: `bob_${run}` },
+		send: () => api.POST("/register", { body: invalid({ username: `bob_${run}` }) }),
 		status: 400,
 	});
 	// The tutorial ran on an empty database, where alice was user 1. Here she
 	// may be user 100, so the demo asks API v1 who she is.
 	const login = await step({
 		title: "Find her user id: log in through API v1 (tutorial users can)",
-		method: "POST",
-		path: "/api/v1/auth/login",
-		body: register,
+		send: () => api.POST("/api/v1/auth/login", { body: alice }),
 		status: 200,
 	});
-	const me = await step({
-		title: "... and read her user",
-		path: "/api/v1/users/me",
-		headers: { Authorization: `Bearer ${field(login, "accessToken")}` },
-		status: 200,
-	});
-	const id = field(me, "id");
-	await step({ title: "Validate her", path: `/validate_user/${id}`, status: 200 });
+	const { id } = dataOf(
+		await step({
+			title: "... and read her user",
+			send: () => api.GET("/api/v1/users/me", { headers: bearer(dataOf(login)) }),
+			status: 200,
+		}),
+	);
+	// The document types the path's user id as a string (of digits).
+	const validate = (userId: number) =>
+		api.GET("/validate_user/{user_id}", { params: { path: { user_id: String(userId) } } });
+	await step({ title: "Validate her", send: () => validate(id), status: 200 });
 	await step({
 		title: "Validate a user that cannot exist (ids start at 1)",
-		path: "/validate_user/0",
+		send: () => validate(0),
 		status: 404,
 	});
-	await step({
-		title: "Create an order for her",
-		method: "POST",
-		path: "/create_order",
-		body: { user_id: id ?? null, items: ["item1"] },
-		status: 201,
-	});
-	await step({
-		title: "Create an order for nobody",
-		method: "POST",
-		path: "/create_order",
-		body: { user_id: 0, items: ["item1"] },
-		status: 401,
-	});
+	const createOrder = (userId: number) =>
+		api.POST("/create_order", { body: { user_id: userId, items: ["item1"] } });
+	await step({ title: "Create an order for her", send: () => createOrder(id), status: 201 });
+	await step({ title: "Create an order for nobody", send: () => createOrder(0), status: 401 });
 } else {
 	console.log("\nThe tutorial's routes are off here (SEED_ROUTES), so the walkthrough is skipped.");
 }
 
 console.log(`\n${bold("API v1")}`);
 const carol = { username: `carol_${run}`, password: "correct horse battery" };
-const registered = await step({
-	title: "Register",
-	method: "POST",
-	path: "/api/v1/users",
-	body: { ...carol, email: `carol_${run}@example.com` },
-	status: 201,
-	check: ({ headers }) =>
-		headers.get("location") === "/api/v1/users/me" ? undefined : "no Location: /api/v1/users/me",
-});
-const loginRoute = { method: "POST", path: "/api/v1/auth/login", body: carol } as const;
-const login = await step({
-	...loginRoute,
-	title: "Log in: an access token (15 minutes) and a refresh token for the next one",
-	status: 200,
-	check: isPair,
-});
+const registered = dataOf(
+	await step({
+		title: "Register",
+		send: () =>
+			api.POST("/api/v1/users", { body: { ...carol, email: `carol_${run}@example.com` } }),
+		status: 201,
+		check: ({ response }) =>
+			response.headers.get("location") === "/api/v1/users/me"
+				? undefined
+				: "no Location: /api/v1/users/me",
+	}),
+);
+const logIn = (body: Schema<"Login">) => () => api.POST("/api/v1/auth/login", { body });
+/** A login that must answer a token pair; the pair. */
+const loggedIn = async (title: string, credentials: Schema<"Login">) =>
+	dataOf(await step({ title, send: logIn(credentials), status: 200, check: isPair }));
+const whoAmI = (pair: TokenPair) => () => api.GET("/api/v1/users/me", { headers: bearer(pair) });
+const login = await loggedIn(
+	"Log in: an access token (15 minutes) and a refresh token for the next one",
+	carol,
+);
 const auth = bearer(login);
-await step({ title: "Who am I", path: "/api/v1/users/me", headers: auth, status: 200 });
+await step({ title: "Who am I", send: whoAmI(login), status: 200 });
 
-const order = { items: [{ sku: "book-1", quantity: 2 }] };
-const keyed = { ...auth, "Idempotency-Key": `demo-${run}` };
-const placed = await step({
-	title: "Place an order, with an Idempotency-Key",
-	method: "POST",
-	path: "/api/v1/orders",
-	headers: keyed,
-	body: order,
-	status: 201,
-});
-const orderId = field(placed, "id");
+const placeOrder = () =>
+	api.POST("/api/v1/orders", {
+		params: { header: { "idempotency-key": `demo-${run}` } },
+		headers: auth,
+		body: { items: [{ sku: "book-1", quantity: 2 }] },
+	});
+const placed = dataOf(
+	await step({ title: "Place an order, with an Idempotency-Key", send: placeOrder, status: 201 }),
+);
 await step({
 	title: "Send the same request again: replayed, not placed twice",
-	method: "POST",
-	path: "/api/v1/orders",
-	headers: keyed,
-	body: order,
+	send: placeOrder,
 	status: 201,
-	check: (answer) =>
-		answer.headers.get("idempotent-replayed") === "true" && field(answer, "id") === orderId
+	check: ({ data, response }) =>
+		response.headers.get("idempotent-replayed") === "true" && data?.id === placed.id
 			? undefined
 			: "not the first order, replayed",
 });
 await step({
 	title: "List my orders",
-	path: "/api/v1/orders?limit=20",
-	headers: auth,
+	send: () => api.GET("/api/v1/orders", { params: { query: { limit: 20 } }, headers: auth }),
 	status: 200,
-	check: (answer) => {
-		const orders = field(answer, "orders");
-		return Array.isArray(orders) && orders.length === 1 ? undefined : "not exactly the one order";
-	},
+	check: ({ data }) => (data?.orders.length === 1 ? undefined : "not exactly the one order"),
 });
+const byId = { params: { path: { id: placed.id } }, headers: auth };
 await step({
 	title: "Read the order",
-	path: `/api/v1/orders/${orderId}`,
-	headers: auth,
+	send: () => api.GET("/api/v1/orders/{id}", byId),
 	status: 200,
 });
-const cancel = { method: "POST", path: `/api/v1/orders/${orderId}/cancel`, headers: auth } as const;
+const cancel = () => api.POST("/api/v1/orders/{id}/cancel", byId);
 await step({
-	...cancel,
 	title: "Cancel it",
+	send: cancel,
 	status: 200,
-	check: (answer) => (field(answer, "status") === "cancelled" ? undefined : "not cancelled"),
+	check: ({ data }) => (data?.status === "cancelled" ? undefined : "not cancelled"),
 });
-await step({ ...cancel, title: "Cancel it again: a conflict, as a problem document", status: 409 });
+await step({
+	title: "Cancel it again: a conflict, as a problem document",
+	send: cancel,
+	status: 409,
+});
 
 // The tasks queue's consumer records them a second or so after the requests
 // that caused them; the design allows 5 s.
-const notificationsPath = "/api/v1/users/me/notifications";
-const kindsOf = (body: Json | undefined) =>
-	Array.isArray(body)
-		? body.map((n) => (typeof n === "object" && n && "kind" in n ? n.kind : null))
-		: [];
+const notifications = (client: typeof api) =>
+	client.GET("/api/v1/users/me/notifications", { headers: auth });
 for (let waited = 0; waited < 5_000; waited += 200) {
-	const page = (await (await fetch(`${BASE}${notificationsPath}`, { headers: auth })).json()) as {
-		notifications?: Json;
-	};
-	if (kindsOf(page.notifications).length >= 2) break;
+	if (((await notifications(quiet)).data?.notifications.length ?? 0) >= 2) break;
 	await new Promise((resolve) => setTimeout(resolve, 200));
 }
 await step({
 	title: "My notifications, from the task queue: the order's confirmation and a welcome",
-	path: notificationsPath,
-	headers: auth,
+	send: () => notifications(api),
 	status: 200,
-	check: (answer) =>
-		kindsOf(field(answer, "notifications")).join() === "order_confirmation,welcome"
+	check: ({ data }) =>
+		data?.notifications.map((n) => n.kind).join() === "order_confirmation,welcome"
 			? undefined
 			: "not exactly one confirmation and one welcome within 5 s",
 });
 
 await step({
 	title: "Health: the gateway reaches both workers",
-	path: "/health",
+	send: () => api.GET("/health"),
 	status: 200,
-	check: (answer) => (field(answer, "status") === "ok" ? undefined : "not ok"),
+	check: ({ data }) => (data?.status === "ok" ? undefined : "not ok"),
 });
 
 console.log(`\n${bold("Sessions, a password change, logging out, deleting the account")}`);
-const me = { path: "/api/v1/users/me" } as const;
-const refreshed = await step({
-	title:
-		"Refresh: the refresh token buys a new pair and is spent (sent again, it would end the session)",
-	method: "POST",
-	path: "/api/v1/auth/refresh",
-	body: { refreshToken: field(login, "refreshToken") ?? null },
-	status: 200,
-	check: (answer) =>
-		isPair(answer) ??
-		(field(answer, "refreshToken") === field(login, "refreshToken")
-			? "the same refresh token again"
-			: undefined),
-});
-const sessionsOf = (answer: Answer) => {
-	const sessions = field(answer, "sessions");
-	return Array.isArray(sessions)
-		? sessions.filter(
-				(s): s is { [key: string]: Json } =>
-					typeof s === "object" && s !== null && !Array.isArray(s),
-			)
-		: [];
-};
+const refresh = (pair: TokenPair) => () =>
+	api.POST("/api/v1/auth/refresh", { body: { refreshToken: pair.refreshToken } });
+const refreshed = dataOf(
+	await step({
+		title:
+			"Refresh: the refresh token buys a new pair and is spent (sent again, it would end the session)",
+		send: refresh(login),
+		status: 200,
+		check: (answer) =>
+			isPair(answer) ??
+			(answer.data?.refreshToken === login.refreshToken
+				? "the same refresh token again"
+				: undefined),
+	}),
+);
+const sessions = () => api.GET("/api/v1/users/me/sessions", { headers: bearer(refreshed) });
 await step({
 	title: "My sessions: one, this one (a refresh keeps the session)",
-	path: "/api/v1/users/me/sessions",
-	headers: bearer(refreshed),
+	send: sessions,
 	status: 200,
-	check: (answer) => {
-		const sessions = sessionsOf(answer);
-		return sessions.length === 1 && sessions[0]?.current === true
+	check: ({ data }) =>
+		data?.sessions.length === 1 && data.sessions[0]?.current === true
 			? undefined
-			: "not exactly one session, the current one";
-	},
+			: "not exactly one session, the current one",
 });
-const otherDevice = await step({
-	...loginRoute,
-	title: "Log in again, as if on another device: a second session",
-	status: 200,
-	check: isPair,
-});
-const listed = await step({
-	title: "My sessions: two, and the current one is marked",
-	path: "/api/v1/users/me/sessions",
-	headers: bearer(refreshed),
-	status: 200,
-	check: (answer) => {
-		const sessions = sessionsOf(answer);
-		return sessions.length === 2 && sessions.filter((s) => s.current === true).length === 1
-			? undefined
-			: "not two sessions with one current";
-	},
-});
-const other = sessionsOf(listed).find((s) => s.current !== true)?.id;
+const otherDevice = await loggedIn(
+	"Log in again, as if on another device: a second session",
+	carol,
+);
+const listed = dataOf(
+	await step({
+		title: "My sessions: two, and the current one is marked",
+		send: sessions,
+		status: 200,
+		check: ({ data }) =>
+			data?.sessions.length === 2 && data.sessions.filter((s) => s.current).length === 1
+				? undefined
+				: "not two sessions with one current",
+	}),
+);
+const other = listed.sessions.find((s) => !s.current)?.id ?? fail("no other session");
 await step({
 	title: "End the other device's session",
-	method: "DELETE",
-	path: `/api/v1/users/me/sessions/${other}`,
-	headers: bearer(refreshed),
+	send: () =>
+		api.DELETE("/api/v1/users/me/sessions/{id}", {
+			params: { path: { id: other } },
+			headers: bearer(refreshed),
+		}),
 	status: 204,
 });
 await step({
-	...me,
 	title: "The other device's access token stops working at once",
-	headers: bearer(otherDevice),
+	send: whoAmI(otherDevice),
 	status: 401,
 	check: problem("/problems/invalid_token"),
 });
 
 const newPassword = "a new and longer passphrase";
-const changed = await step({
-	title: "Change the password: every session ends, this one too, and the answer is a new pair",
-	method: "PUT",
-	path: "/api/v1/users/me/password",
-	headers: bearer(refreshed),
-	body: { currentPassword: carol.password, newPassword },
-	status: 200,
-	check: isPair,
-});
+const changed = dataOf(
+	await step({
+		title: "Change the password: every session ends, this one too, and the answer is a new pair",
+		send: () =>
+			api.PUT("/api/v1/users/me/password", {
+				headers: bearer(refreshed),
+				body: { currentPassword: carol.password, newPassword },
+			}),
+		status: 200,
+		check: isPair,
+	}),
+);
 await step({
-	...me,
 	title: "The access token from before the change is refused",
-	headers: bearer(refreshed),
+	send: whoAmI(refreshed),
 	status: 401,
 	check: problem("/problems/invalid_token"),
 });
 await step({
 	title: "... and so is the refresh token from before it",
-	method: "POST",
-	path: "/api/v1/auth/refresh",
-	body: { refreshToken: field(refreshed, "refreshToken") ?? null },
+	send: refresh(refreshed),
 	status: 401,
 	check: problem("/problems/invalid_refresh_token"),
 });
-await step({ ...me, title: "The new pair works", headers: bearer(changed), status: 200 });
+await step({ title: "The new pair works", send: whoAmI(changed), status: 200 });
 await step({
 	title: "Log out: send the refresh token; its session ends",
-	method: "POST",
-	path: "/api/v1/auth/logout",
-	body: { refreshToken: field(changed, "refreshToken") ?? null },
+	send: () => api.POST("/api/v1/auth/logout", { body: { refreshToken: changed.refreshToken } }),
 	status: 204,
 });
 await step({
-	...me,
 	title: "That session's access token is refused at once",
-	headers: bearer(changed),
+	send: whoAmI(changed),
 	status: 401,
 	check: problem("/problems/invalid_token"),
 });
 
 const renewed = { ...carol, password: newPassword };
-const again = await step({
-	title: "Log in with the new password",
-	method: "POST",
-	path: "/api/v1/auth/login",
-	body: renewed,
-	status: 200,
-	check: isPair,
-});
-const carolId = field(registered, "id");
+const again = await loggedIn("Log in with the new password", renewed);
 await step({
 	title: "Delete the account (the password once more)",
-	method: "DELETE",
-	path: "/api/v1/users/me",
-	headers: bearer(again),
-	body: { password: newPassword },
+	send: () =>
+		api.DELETE("/api/v1/users/me", {
+			headers: bearer(again),
+			body: { password: newPassword },
+		}),
 	status: 204,
 });
 await step({
-	...me,
 	title: "Its access token is refused from now on",
-	headers: bearer(again),
+	send: whoAmI(again),
 	status: 401,
 	check: problem("/problems/invalid_token"),
 });
 await step({
 	title: "Its login fails, as for a wrong password",
-	method: "POST",
-	path: "/api/v1/auth/login",
-	body: renewed,
+	send: logIn(renewed),
 	status: 401,
 	check: problem("/problems/invalid_credentials"),
 });
 if (tutorial) {
 	await step({
 		title: "The tutorial's route no longer knows the user",
-		path: `/validate_user/${carolId}`,
+		send: () =>
+			api.GET("/validate_user/{user_id}", { params: { path: { user_id: String(registered.id) } } }),
 		status: 404,
 	});
 }
 await step({
 	title: "The name is free again: register it anew (a new id; ids are never reused)",
-	method: "POST",
-	path: "/api/v1/users",
-	body: carol,
+	send: () => api.POST("/api/v1/users", { body: carol }),
 	status: 201,
-	check: (answer) => (field(answer, "id") !== carolId ? undefined : "the deleted user's id again"),
+	check: ({ data }) => (data?.id !== registered.id ? undefined : "the deleted user's id again"),
 });
-const fresh = await step({
-	...loginRoute,
-	title: "Log in to the new account",
-	status: 200,
-	check: isPair,
-});
+const fresh = await loggedIn("Log in to the new account", carol);
 // The deleted account's orders are erased by its user.deleted event, which
 // the tasks queue carries to the order worker (eraseOrders) within seconds.
 await step({
 	title: "Its orders: none; the old account's are not carried over",
-	path: "/api/v1/orders",
-	headers: bearer(fresh),
+	send: () => api.GET("/api/v1/orders", { headers: bearer(fresh) }),
 	status: 200,
-	check: (answer) => {
-		const orders = field(answer, "orders");
-		return Array.isArray(orders) && orders.length === 0 ? undefined : "not an empty list";
-	},
+	check: ({ data }) => (data?.orders.length === 0 ? undefined : "not an empty list"),
 });
 
 console.log(`\nAll ${stepNumber} steps answered as they should.`);

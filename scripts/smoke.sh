@@ -302,7 +302,7 @@ else
 fi
 
 echo "== npm run demo"
-if node scripts/demo.ts --base "$BASE" >"$STATE/demo.log" 2>&1; then
+if npm run -s demo -- --base "$BASE" >"$STATE/demo.log" 2>&1; then
 	pass "npm run demo ran to the end"
 else
 	cat "$STATE/demo.log"
