@@ -160,7 +160,12 @@ export default defineConfig({
 			{
 				test: {
 					name: "tooling",
-					include: ["test/log-leaks.test.ts", "scripts/capacity.test.ts", "scripts/config.test.ts"],
+					include: [
+						"test/log-leaks.test.ts",
+						"scripts/capacity.test.ts",
+						"scripts/config.test.ts",
+						"scripts/dev-front.test.ts",
+					],
 					environment: "node",
 				},
 			},

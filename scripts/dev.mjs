@@ -3,30 +3,51 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import { startFront } from "./dev-front.mjs";
 import { keepEventsAcrossStops } from "./dev-heartbeat.mjs";
 import { copyDocsAssets } from "./docs-assets.mjs";
 import { migrateUsersDatabases, spawnWrangler, workerConfigs } from "./wrangler.mjs";
 
-const args = process.argv.slice(2);
+// --port and --ip are the front's (scripts/dev-front.mjs); wrangler listens
+// behind it on a free port of 127.0.0.1. Other arguments go to wrangler.
+const { values: where, tokens } = parseArgs({
+	options: { port: { type: "string" }, ip: { type: "string" } },
+	strict: false,
+	tokens: true,
+});
+const args = tokens
+	.filter((token) => token.kind !== "option" || !(token.name in where))
+	.flatMap((token) =>
+		token.kind === "option"
+			? [token.rawName, ...(token.value === undefined ? [] : [token.value])]
+			: token.kind === "positional"
+				? [token.value]
+				: [],
+	);
+const port = Number(where.port ?? 8787);
+
+/** Whether `port` can be listened on, by binding it once (`0`: the port the system chose). */
+const bindable = (port) =>
+	new Promise((resolve) => {
+		const probe = createServer()
+			.once("error", () => resolve(null))
+			.listen(port, () => {
+				const { port: bound } = probe.address();
+				probe.close(() => resolve(bound));
+			});
+	});
 
 // wrangler dev quietly moves to another port when the one asked for is busy
 // (usually by an earlier `npm run dev`), and the walkthrough's URLs would then
 // reach the old session. Refuse instead, and say why.
-const portArg = args.findIndex((arg) => arg === "--port" || arg.startsWith("--port="));
-const port = Number(
-	portArg === -1 ? 8787 : (args[portArg].split("=")[1] ?? args[portArg + 1] ?? Number.NaN),
-);
-const free = await new Promise((resolve) => {
-	const probe = createServer()
-		.once("error", () => resolve(false))
-		.listen(port, () => probe.close(() => resolve(true)));
-});
-if (!free) {
+if ((await bindable(port)) === null) {
 	console.error(
 		`Port ${port} is in use, perhaps by another \`npm run dev\`. Stop that one, or choose another port: npm run dev -- --port 9000`,
 	);
 	process.exit(1);
 }
+const wranglerPort = await bindable(0);
 
 // Local state lives under the first config's folder (the root), so the
 // migrations must be applied to the same place. PERSIST_TO moves it (the
@@ -69,12 +90,22 @@ const dev = spawnWrangler([
 	workerConfigs.order,
 	"--persist-to",
 	PERSIST_TO,
+	"--ip",
+	"127.0.0.1",
+	"--port",
+	String(wranglerPort),
 	...args,
 ]);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 	process.on(signal, () => dev.kill(signal));
 }
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+await startFront({
+	port,
+	hosts: where.ip ? [String(where.ip)] : ["127.0.0.1", "::1"],
+	upstreamPort: wranglerPort,
+});
+console.log(`Gateway on http://localhost:${port} (wrangler serves it behind, on ${wranglerPort})`);
 // A heartbeat while it runs; after a stop, what was in flight is sent again
 // (scripts/dev-heartbeat.mjs). Also runs the scheduled work every minute.
 void keepEventsAcrossStops({ persistTo: PERSIST_TO, port });

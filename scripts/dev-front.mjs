@@ -1,0 +1,87 @@
+// `npm run dev`'s public port, in front of wrangler dev's. wrangler's local
+// stack answers an HTTP CONNECT with a 500 and logs an uncaught exception: no
+// layer of it exports workerd's connect() handler, and a Worker that exports
+// one has the tunnel accepted with a 200 before its handler runs. Cloudflare's
+// network never hands CONNECT to a Worker. So the front answers CONNECT as the
+// gateway answers a method it does not serve (a 404 problem document), and
+// passes every other connection through to wrangler byte for byte.
+import { randomUUID } from "node:crypto";
+import { connect, createServer } from "node:net";
+
+/** A request line longer than this is not CONNECT's, and goes through as it is. */
+const REQUEST_LINE_MAX = 8192;
+
+/**
+ * Listens on `port` at each of `hosts` it can (a machine may have no IPv6)
+ * and pipes each connection to `upstreamPort` on 127.0.0.1, apart from one
+ * that opens with CONNECT. Resolves once listening, to a function that closes
+ * the listeners.
+ * @param {{ port: number, hosts: string[], upstreamPort: number }} options
+ * @returns {Promise<() => void>}
+ */
+export async function startFront({ port, hosts, upstreamPort }) {
+	const listening = await Promise.allSettled(
+		hosts.map(
+			(host) =>
+				new Promise((resolve, reject) => {
+					const server = createServer({ allowHalfOpen: true }, (client) =>
+						frontConnection(client, upstreamPort),
+					);
+					server.once("error", reject).listen(port, host, () => resolve(server));
+				}),
+		),
+	);
+	const servers = listening.flatMap((result) =>
+		result.status === "fulfilled" ? [result.value] : [],
+	);
+	if (servers.length === 0) throw listening[0]?.reason;
+	return () => {
+		for (const server of servers) server.close();
+	};
+}
+
+/** @param {import("node:net").Socket} client @param {number} upstreamPort */
+function frontConnection(client, upstreamPort) {
+	let head = Buffer.alloc(0);
+	client.on("error", () => client.destroy());
+	const onData = (/** @type {Buffer} */ chunk) => {
+		head = Buffer.concat([head, chunk]);
+		const end = head.indexOf("\r\n");
+		if (end === -1 && head.length < REQUEST_LINE_MAX) return;
+		client.off("data", onData);
+		client.pause();
+		const requestLine = head.subarray(0, end === -1 ? head.length : end).toString("latin1");
+		if (requestLine.startsWith("CONNECT ")) {
+			client.end(notServed(requestLine.split(" ")[1] ?? ""));
+			return;
+		}
+		const upstream = connect({ port: upstreamPort, host: "127.0.0.1", allowHalfOpen: true });
+		upstream.on("error", () => client.destroy());
+		client.on("error", () => upstream.destroy());
+		upstream.write(head);
+		client.pipe(upstream);
+		upstream.pipe(client);
+	};
+	client.on("data", onData);
+}
+
+/** The gateway's answer to a method it does not serve (its `notFound`), for CONNECT. */
+function notServed(target) {
+	const requestId = randomUUID();
+	const body = JSON.stringify({
+		type: "/problems/not_found",
+		title: "Not found",
+		status: 404,
+		detail: `No route for CONNECT ${target}`,
+		requestId,
+	});
+	return [
+		"HTTP/1.1 404 Not Found",
+		"Content-Type: application/problem+json",
+		`Content-Length: ${Buffer.byteLength(body)}`,
+		`x-request-id: ${requestId}`,
+		"Connection: close",
+		"",
+		body,
+	].join("\r\n");
+}
