@@ -2,8 +2,8 @@
 // 10 minutes (s, m or h; at most 24h, what the outboxes keep), from the users
 // databases' outboxes and every OrderBook's. For when a queue lost messages:
 // the consumer records each event once, so what arrived already changes
-// nothing. Writes a request the user worker's cron carries out (README,
-// "Operations").
+// nothing. Writes a request the user worker's cron carries out
+// (docs/OPERATIONS.md, "Re-sending events").
 //
 // Locally (the state `npm run dev` uses; PERSIST_TO moves it): if `npm run
 // dev` answers on PORT (or --port, default 8787) the work runs at once and

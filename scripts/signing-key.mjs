@@ -1,5 +1,5 @@
 // `npm run signing-key -- <init|rotate|finish> (--local | --file PATH)`: the
-// gateway's token signing key (README, "Rotating the signing key"). --local
+// gateway's token signing key (docs/OPERATIONS.md, "Rotating the signing key"). --local
 // edits .dev.vars, which `npm run dev` reads. --file edits a JSON file, the
 // only readable copy of the production secrets (Workers secrets cannot be
 // read back, and a rotation needs the old one), then updates the deployed

@@ -5,7 +5,7 @@ import type { Reporter } from "vitest/node";
 
 /**
  * The check that no log line written during a test run holds a password,
- * hash or token (README, "Tokens and passwords"). It sees every line: the
+ * hash or token (docs/API.md, "Tokens and passwords"). It sees every line: the
  * test runners' console (where the gateway and, in their own projects, the
  * user and order workers log) through `onUserConsoleLog`, which Vitest calls
  * for passing tests too (its `onConsoleLog` option only sees the lines it

@@ -2,7 +2,7 @@
  * Per-operation metrics in Workers Analytics Engine: one data point per
  * request, RPC call (Durable Object calls included) and queue message, for
  * the RED view (rate, errors, duration) per route. The layout, which the SQL
- * in README.md ("Tracing, logs and metrics") reads:
+ * in docs/OPERATIONS.md ("Tracing, logs and metrics") reads:
  *
  *   index1  "<service>:<operation>" (the sampling key)
  *   blob1   service: gateway, user, order

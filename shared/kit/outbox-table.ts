@@ -5,8 +5,9 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
  * How long an event stays in its outbox after it was sent: 24 hours. The
  * queue holds what it was sent, but a local queue (`wrangler dev`) holds it
  * in memory only, and a consumer that lost its work lost it for good; within
- * this window a redrive can send it again (README, "Operations"). The
- * consumer records each event once, so a second send changes nothing.
+ * this window a redrive can send it again (docs/OPERATIONS.md, "Re-sending
+ * events"). The consumer records each event once, so a second send changes
+ * nothing.
  * Older sent events are pruned by their sender, a bounded number per run.
  */
 export const OUTBOX_RETENTION_MS = 24 * 60 * 60 * 1000;

@@ -9,9 +9,9 @@ import { createApp } from "./app";
  * Idempotency-Key, listings, reads, cancels) from concurrent clients while
  * the user and order workers fail a third of the gateway's calls: half
  * before the call reaches them, half after they did the work, the answer
- * lost. The clients behave as the README asks: they retry a 503 where a
- * retry is safe (a create with its Idempotency-Key, a registration, a
- * login, a cancel) and not where it is not (a create without a key).
+ * lost. The clients behave as docs/API.md ("Errors") asks: they retry a 503
+ * where a retry is safe (a create with its Idempotency-Key, a registration,
+ * a login, a cancel) and not where it is not (a create without a key).
  * `npm test` runs a few seconds of it; `npm run chaos` a minute.
  */
 const SECONDS = env.TEST_CHAOS_SECONDS;

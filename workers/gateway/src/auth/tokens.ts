@@ -14,9 +14,10 @@ const MIN_SECRET_BYTES = 32;
 
 /**
  * The secrets tokens are signed with. JWT_SECRET signs and verifies. During
- * a rotation (README, "Rotating the signing key") JWT_PREVIOUS_SECRET still
- * verifies the tokens it signed before JWT_PREVIOUS_SECRET_RETIRED_AT, for
- * one token lifetime after that moment, so nobody is logged out.
+ * a rotation (docs/OPERATIONS.md, "Rotating the signing key")
+ * JWT_PREVIOUS_SECRET still verifies the tokens it signed before
+ * JWT_PREVIOUS_SECRET_RETIRED_AT, for one token lifetime after that moment,
+ * so nobody is logged out.
  * wrangler.toml's top-level [secrets] declares all three, so `wrangler dev`
  * loads them from .dev.vars (it drops keys that are not declared);
  * [env.production.secrets] requires JWT_SECRET only. Outside a rotation the
