@@ -1,9 +1,9 @@
 // `npm run capacity`: where this system tops out. Takes a load profile
 // (registrations, logins, orders and reads per second; users; orders per
 // user) and prints each part's utilisation and the first limit it meets,
-// from the work each operation does (read off the code), the costs
-// `npm run bench` measured and Cloudflare's published limits. Every input
-// names its source.
+// from the work each operation does (read off the code), the costs the last
+// full `npm run bench` measured (bench/results.json) and Cloudflare's
+// published limits. Every input names its source.
 //
 //   npm run capacity -- --registrations 5 --logins 20 --orders 50 --reads 200 \
 //     --users 1000000 --orders-per-user 20
@@ -20,7 +20,6 @@ const D1_LIMITS = "https://developers.cloudflare.com/d1/platform/limits/";
 const DO_LIMITS = "https://developers.cloudflare.com/durable-objects/platform/limits/";
 const DO_FAQ = "https://developers.cloudflare.com/durable-objects/reference/faq/";
 const QUEUES_LIMITS = "https://developers.cloudflare.com/queues/platform/limits/";
-const BENCH = "docs/PERFORMANCE.md, npm run bench";
 const ROW_SIZES = "docs/SCALING.md, Row sizes (sqlite3 dbstat over 100,000 rows)";
 
 /** The per-user order limit production runs with, as wrangler.toml sets it. */
@@ -93,15 +92,27 @@ export const WORK = {
 	orderBytes: input(150, `${ROW_SIZES}: an order of one item, its row and its id index`),
 };
 
-/**
- * CPU per request on workerd, from the bench's last run on the development
- * machine: what each operation costs the runtime, all workers together.
- */
+/** The committed result of a full `npm run bench`, which writes it. */
+const bench = JSON.parse(readFileSync(new URL("../bench/results.json", import.meta.url), "utf8"));
+const BENCH = `bench/results.json (npm run bench at ${bench.commit.slice(0, 7)}, ${bench.date.slice(0, 10)})`;
+
+/** A scenario's CPU ms per request on workerd: what it costs the runtime, all workers together. */
+function cpuMs(scenario) {
+	const row = bench.scenarios.find((s) => s.name === scenario);
+	if (!row) throw new Error(`bench/results.json has no scenario "${scenario}": run npm run bench`);
+	return input(row.cpuMs, `${BENCH}: ${scenario}, CPU ms per request`);
+}
+
+const login = cpuMs("POST /api/v1/auth/login");
 export const MEASURED = {
-	cpuMsPerOrder: input(3.2, `${BENCH}: POST /api/v1/orders, CPU ms per request`),
-	cpuMsPerRead: input(1.6, `${BENCH}: GET /api/v1/users/me, CPU ms per request`),
-	cpuMsPerLogin: input(23, `${BENCH}: POST /api/v1/auth/login, CPU ms per request (PBKDF2)`),
-	cpuMsPerRegistration: input(24, `${BENCH}: a registration hashes like a login, plus its writes`),
+	cpuMsPerOrder: cpuMs("POST /api/v1/orders"),
+	cpuMsPerRead: cpuMs("GET /api/v1/users/me"),
+	cpuMsPerLogin: login,
+	// No bench row registers: nearly all of a registration's CPU is the hash a login does too.
+	cpuMsPerRegistration: input(
+		login.value,
+		`${BENCH}: POST /api/v1/auth/login's, the same PBKDF2 hash (a registration's few writes are not measured)`,
+	),
 };
 
 /** The load profile `docs/SCALING.md` is written for. */

@@ -64,6 +64,16 @@ describe("the capacity model", () => {
 		}
 	});
 
+	it("takes CPU per request from the committed bench result", () => {
+		const bench = JSON.parse(readFileSync("bench/results.json", "utf8"));
+		const cpuMs = (name: string) =>
+			bench.scenarios.find((s: { name: string }) => s.name === name)?.cpuMs;
+		expect(MEASURED.cpuMsPerOrder.value).toBe(cpuMs("POST /api/v1/orders"));
+		expect(MEASURED.cpuMsPerRead.value).toBe(cpuMs("GET /api/v1/users/me"));
+		expect(MEASURED.cpuMsPerLogin.value).toBe(cpuMs("POST /api/v1/auth/login"));
+		expect(MEASURED.cpuMsPerOrder.source).toContain(bench.commit.slice(0, 7));
+	});
+
 	it("is what docs/SCALING.md shows", () => {
 		expect(
 			readFileSync("docs/SCALING.md", "utf8"),
