@@ -156,7 +156,8 @@ export default defineConfig({
 				// The shared contracts' own tests run here: they need no bindings.
 				test: { name: "order", include: ["workers/order/**/*.test.ts", "shared/**/*.test.ts"] },
 			},
-			// The tooling's own tests (the log leak check, the capacity model), in Node like the tooling.
+			// The tooling's own tests (the log leak check, the capacity model, the wrangler configs,
+			// the docs), in Node like the tooling.
 			{
 				test: {
 					name: "tooling",
@@ -164,6 +165,7 @@ export default defineConfig({
 						"test/log-leaks.test.ts",
 						"scripts/capacity.test.ts",
 						"scripts/config.test.ts",
+						"scripts/docs.test.ts",
 						"scripts/dev-front.test.ts",
 					],
 					environment: "node",
