@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm run smoke`: what a person does after cloning. Starts `npm run dev` with
 # empty state, times it until it serves, runs the tutorial's curl walkthrough
-# verbatim, the docs and API v1, waits for the notifications the tasks queue
-# records, runs `npm run demo`, rotates the signing key in .dev.vars
+# verbatim, the docs and API v1, the README's curl session (and its second
+# half in docs/API.md) as written, waits for the notifications the tasks
+# queue records, runs `npm run demo`, rotates the signing key in .dev.vars
 # (`npm run signing-key -- rotate --local`), restarts, and checks that the
 # orders survived and that tokens the old key signed still verify; then
 # finishes the rotation, restarts, and checks that they no longer do; then
@@ -286,6 +287,22 @@ expect 200 '*' -- "$BASE/health"
 before=$(curl -s "$BASE/api/v1/orders" -H "$AUTH")
 
 throwaway_account
+
+echo "== the README's curl session and docs/API.md's second half, as a reader pastes them"
+# Each fenced block after a "<!-- smoke: runs this block" line, in bash with
+# set -e, against this server: a command that fails stops it.
+awk '/^<!-- smoke: runs this block/ { take = 1; next }
+	take && /^```/ { if (inside) take = inside = 0; else inside = 1; next }
+	take && inside' README.md docs/API.md | sed "s#http://localhost:8787#$BASE#g" >"$STATE/session.sh"
+if bash -eo pipefail "$STATE/session.sh" >"$STATE/session.log" 2>&1; then
+	pass "the docs' curl session ran to the end ($(grep -c . "$STATE/session.sh") lines)"
+else
+	tail -n 20 "$STATE/session.log"
+	fail "the docs' curl session stopped (its output is above)"
+fi
+for shown in 'Idempotent-Replayed: true' '"status":409' '"current":true' '"/problems/invalid_token"'; do
+	if grep -qiF -- "$shown" "$STATE/session.log"; then pass "the session shows $shown"; else fail "the session never shows $shown"; fi
+done
 
 echo "== notifications through the tasks queue, within 15 s (usually 1-2), each once"
 # alice: her welcome and a confirmation for each of her two orders.
