@@ -20,8 +20,15 @@ interface ResponseSpec {
 	headers?: Record<string, Header>;
 	content?: Record<string, { schema?: Schema }>;
 }
+interface Parameter {
+	name: string;
+	in: "path" | "query" | "header" | "cookie";
+	required?: boolean;
+	schema?: Schema;
+}
 interface Operation {
-	requestBody?: { content: Record<string, { schema?: Schema }> };
+	parameters?: Parameter[];
+	requestBody?: { required?: boolean; content: Record<string, { schema?: Schema }> };
 	responses: Record<string, ResponseSpec>;
 }
 export interface OpenApiDocument {
@@ -30,10 +37,26 @@ export interface OpenApiDocument {
 	components: { schemas: Record<string, Schema>; headers?: Record<string, Header> };
 }
 
+/**
+ * A request as a client builds it from the document: the operation, and
+ * the values of its parameters (path parameters decoded, header names in
+ * any case) and its JSON body.
+ */
+export interface OutgoingRequest {
+	method: string;
+	template: string;
+	path?: Record<string, string>;
+	query?: Record<string, string>;
+	header?: Record<string, string>;
+	body?: unknown;
+}
+
 /** One request the gateway answered, and its answer. */
 export interface Exchange {
 	method: string;
 	path: string;
+	/** The request's headers: an OPTIONS with an Origin is a CORS preflight. */
+	requestHeaders?: Headers;
 	requestBody?: string;
 	status: number;
 	headers: Headers;
@@ -66,6 +89,16 @@ const mediaType = (contentType: string | null) =>
 
 const isJson = (type: string) => type === "application/json" || type.endsWith("+json");
 
+/**
+ * A parameter's or header's text as its schema reads it (OpenAPI's `form`
+ * and `simple` styles): the text of an integer is that integer; anything
+ * else stays text, to fail an integer schema.
+ */
+function headerValue(value: string, schema: Schema): unknown {
+	const integer = typeof schema === "object" && schema.type === "integer";
+	return integer && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+}
+
 /** A documented path template as a pattern for concrete paths: `{id}` is one segment. */
 function templatePattern(template: string): RegExp {
 	const escaped = template
@@ -92,20 +125,30 @@ export class Contract {
 
 	/** What in `exchange` departs from the document; empty when nothing does. */
 	departures(exchange: Exchange): string[] {
-		const template = this.templates.find(([, pattern]) => pattern.test(exchange.path))?.[0];
 		const method = exchange.method.toLowerCase();
-		const operation = template ? this.document.paths[template]?.[method] : undefined;
+		// The document's description: a CORS preflight is a 204 without a body, on any path.
+		if (method === "options" && exchange.requestHeaders?.has("origin")) {
+			if (exchange.status !== 204) return [`a CORS preflight answered ${exchange.status}`];
+			return exchange.body === "" ? [] : [`a CORS preflight with a body: ${exchange.body}`];
+		}
+		// HEAD is GET without the body.
+		const head = method === "head";
+		const read = head ? "get" : method;
+		const template = this.templates.find(([, pattern]) => pattern.test(exchange.path))?.[0];
+		const operation = template ? this.document.paths[template]?.[read] : undefined;
 		if (!template || !operation) return this.unknownRouteDepartures(exchange);
 
 		const status = String(exchange.status);
 		const range = `${status[0]}XX`;
 		const key = [status, range, "default"].find((k) => k in operation.responses);
-		if (!key) return [`status ${status} is not documented for ${method.toUpperCase()} ${template}`];
-		const at = ["paths", template, method];
+		if (!key) return [`status ${status} is not documented for ${read.toUpperCase()} ${template}`];
+		const at = ["paths", template, read];
 		const response = operation.responses[key] as ResponseSpec;
 		return [
 			...this.headerDepartures(exchange.headers, response, [...at, "responses", key]),
-			...this.bodyDepartures(exchange, response, [...at, "responses", key]),
+			...(head
+				? this.emptyBodyDepartures(exchange)
+				: this.bodyDepartures(exchange, response, [...at, "responses", key])),
 			...(exchange.status < 300 ? this.requestDepartures(exchange, operation, at) : []),
 		];
 	}
@@ -117,11 +160,18 @@ export class Contract {
 		}
 		const type = mediaType(exchange.headers.get("content-type"));
 		if (type !== "application/problem+json") return [`unknown route answered with ${type}`];
+		if (exchange.method.toUpperCase() === "HEAD") return this.emptyBodyDepartures(exchange);
 		return this.schemaDepartures(
 			pointer("components", "schemas", "Problem"),
 			exchange.body,
 			"body",
 		);
+	}
+
+	private emptyBodyDepartures(exchange: Exchange): string[] {
+		return exchange.body === ""
+			? []
+			: [`a HEAD answer with a body: ${exchange.body.slice(0, 100)}`];
 	}
 
 	private headerDepartures(headers: Headers, response: ResponseSpec, at: string[]): string[] {
@@ -135,7 +185,9 @@ export class Contract {
 			const schema = shared
 				? pointer("components", "headers", shared, "schema")
 				: pointer(...at, "headers", name, "schema");
-			return header.schema === undefined ? [] : this.validate(schema, value, `header ${name}`);
+			return header.schema === undefined
+				? []
+				: this.validate(schema, headerValue(value, header.schema), `header ${name}`);
 		});
 	}
 
@@ -153,6 +205,54 @@ export class Contract {
 		return isJson(type)
 			? this.schemaDepartures(schema, exchange.body, "body")
 			: this.validate(schema, exchange.body, "body");
+	}
+
+	/** What in `value` departs from the schema at `at` (a path into the document), e.g. an example from its schema. */
+	valueDepartures(at: string[], value: unknown): string[] {
+		return this.validate(pointer(...at), value, at.join("/"));
+	}
+
+	/**
+	 * What in `request` the document does not allow, as a validating client
+	 * (an outside validator) finds it; empty when the document allows it.
+	 * An integer parameter is read as OpenAPI writes one: decimal digits,
+	 * perhaps after a minus; any other text is no integer.
+	 */
+	outsideDepartures(request: OutgoingRequest): string[] {
+		const method = request.method.toLowerCase();
+		const operation = this.document.paths[request.template]?.[method];
+		if (!operation) return [`${request.method} ${request.template} is not in the document`];
+		const at = ["paths", request.template, method];
+		const parameters = (operation.parameters ?? []).flatMap((parameter, n) => {
+			const given = Object.entries(request[parameter.in as "path" | "query" | "header"] ?? {});
+			const sameName = (name: string) =>
+				parameter.in === "header"
+					? name.toLowerCase() === parameter.name.toLowerCase()
+					: name === parameter.name;
+			const value = given.find(([name]) => sameName(name))?.[1];
+			const what = `${parameter.in} ${parameter.name}`;
+			if (value === undefined) return parameter.required ? [`${what} is missing`] : [];
+			if (parameter.schema === undefined) return [];
+			return this.validate(
+				pointer(...at, "parameters", String(n), "schema"),
+				headerValue(value, parameter.schema),
+				what,
+			);
+		});
+		const declared = operation.requestBody?.content["application/json"];
+		const body =
+			request.body === undefined
+				? operation.requestBody?.required
+					? ["the body is missing"]
+					: []
+				: declared?.schema === undefined
+					? []
+					: this.validate(
+							pointer(...at, "requestBody", "content", "application/json", "schema"),
+							request.body,
+							"body",
+						);
+		return [...parameters, ...body];
 	}
 
 	/** A request the gateway accepted must be one the document allows, or a validating client could not send it. */

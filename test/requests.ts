@@ -34,6 +34,7 @@ async function checked(contract: Contract, path: string, init: RequestInit, res:
 		method: init.method ?? "GET",
 		// After a followed redirect, the answer is the last URL's.
 		path: new URL(res.redirected ? res.url : path, "http://localhost").pathname,
+		requestHeaders: new Headers(init.headers),
 		...(typeof init.body === "string" ? { requestBody: init.body } : {}),
 		status: res.status,
 		headers: res.headers,
