@@ -3,7 +3,9 @@ import type { CallContext } from "./rpc";
 import { printable } from "./text";
 
 // Printable characters only: nothing invisible or direction-changing ends up in stored SKUs.
-export const SkuSchema = printable(z.string().min(1).max(64));
+export const SkuSchema = printable(1, 64).meta({ example: "book-1" });
+
+const ITEM_EXAMPLE = { sku: "book-1", quantity: 2 };
 
 const OrderItemSchema = z
 	.object({
@@ -11,9 +13,17 @@ const OrderItemSchema = z
 		quantity: z.number().int().min(1).max(1000),
 	})
 	.strict()
-	.meta({ id: "OrderItem" });
+	.meta({ id: "OrderItem", example: ITEM_EXAMPLE });
 
 export const OrderItemsSchema = z.array(OrderItemSchema).min(1).max(100);
+
+const ORDER_EXAMPLE = {
+	id: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+	userId: 1,
+	items: [ITEM_EXAMPLE],
+	status: "created",
+	createdAt: "2026-01-12T09:30:00.000Z",
+};
 
 const OrderStatusSchema = z.enum(["created", "cancelled"]);
 
@@ -25,14 +35,14 @@ export const OrderSchema = z
 		status: OrderStatusSchema,
 		createdAt: z.iso.datetime(),
 	})
-	.meta({ id: "Order" });
+	.meta({ id: "Order", example: ORDER_EXAMPLE });
 
 export type OrderItem = z.infer<typeof OrderItemSchema>;
 export type Order = z.infer<typeof OrderSchema>;
 
 export const OrderPageSchema = z
 	.object({ orders: z.array(OrderSchema), nextCursor: z.string().nullable() })
-	.meta({ id: "OrderPage" });
+	.meta({ id: "OrderPage", example: { orders: [ORDER_EXAMPLE], nextCursor: "bzo0Mg==" } });
 
 export type OrderPage = z.infer<typeof OrderPageSchema>;
 

@@ -1,5 +1,4 @@
-import { z } from "@hono/zod-openapi";
-import { printable } from "#shared/contracts/text";
+import { lengthBetween, printable } from "#shared/contracts/text";
 
 /**
  * What a login takes (API v1 and the tutorial's `/register`). Looser than v1
@@ -7,6 +6,6 @@ import { printable } from "#shared/contracts/text";
  * like "pass123") can log in too.
  */
 export const LoginFields = {
-	username: printable(z.string().min(1).max(255)),
-	password: z.string().min(1).max(1024),
+	username: printable(1, 255).meta({ example: "alice" }),
+	password: lengthBetween(1, 1024).meta({ example: "correct horse battery" }),
 };

@@ -17,6 +17,11 @@ import { LoginFields } from "./credentials";
 const Message = z.object({ message: z.string() });
 const ErrorBody = z.object({ error: z.string() });
 
+/** A tutorial response's JSON: its schema, and the one body it answers with. */
+const json = (schema: typeof Message | typeof ErrorBody, example: object) => ({
+	"application/json": { schema, example },
+});
+
 const REGISTER_INVALID = { message: "Bad Request: Missing username or password" };
 const CREATE_ORDER_INVALID = {
 	error: "Bad Request: user_id must be an integer and items a list of 1-100 item names",
@@ -44,6 +49,7 @@ const register = createRoute({
 				"application/json": {
 					// What a v1 login accepts, so every tutorial user can log in.
 					schema: z.object(LoginFields),
+					example: { username: "alice", password: "pass123" },
 				},
 			},
 		},
@@ -52,10 +58,17 @@ const register = createRoute({
 		201: {
 			description: "Created",
 			headers: z.object(BookmarkResponseHeader),
-			content: { "application/json": { schema: Message } },
+			content: json(Message, { message: "User created" }),
 		},
-		400: { description: "Missing field", content: { "application/json": { schema: Message } } },
-		409: { description: "Username taken", content: { "application/json": { schema: Message } } },
+		400: {
+			description:
+				"A field missing, not a string, or breaking its rule; or a body that is not JSON",
+			content: json(Message, REGISTER_INVALID),
+		},
+		409: {
+			description: "Username taken, in any case",
+			content: json(Message, { message: "Username already exists" }),
+		},
 		...problemResponses(413, 429, 503),
 	},
 });
@@ -67,10 +80,24 @@ const validateUser = createRoute({
 	tags: ["Tutorial"],
 	summary: "Check that a user exists (tutorial)",
 	security: [],
-	request: { params: z.object({ user_id: z.string().regex(/^\d+$/) }) },
+	request: {
+		params: z.object({
+			user_id: z
+				.string()
+				.regex(/^[0-9]+$/)
+				.meta({
+					param: { name: "user_id", in: "path" },
+					description: "Decimal digits; anything else names no user (404).",
+					example: "1",
+				}),
+		}),
+	},
 	responses: {
-		200: { description: "Exists", content: { "application/json": { schema: Message } } },
-		404: { description: "No such user", content: { "application/json": { schema: ErrorBody } } },
+		200: { description: "Exists", content: json(Message, { message: "User is valid" }) },
+		404: {
+			description: "No such user, or a user_id that is not decimal digits",
+			content: json(ErrorBody, USER_NOT_FOUND),
+		},
 		...problemResponses(503),
 	},
 });
@@ -88,17 +115,28 @@ const createOrder = createRoute({
 			content: {
 				"application/json": {
 					schema: z.object({
-						user_id: z.number().int(),
+						// zod's int() is a safe integer; the document says so.
+						user_id: z
+							.number()
+							.int()
+							.meta({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
 						items: z.array(SkuSchema).min(1).max(100),
 					}),
+					example: { user_id: 1, items: ["book-1", "pen"] },
 				},
 			},
 		},
 	},
 	responses: {
-		201: { description: "Created", content: { "application/json": { schema: Message } } },
-		400: { description: "Malformed", content: { "application/json": { schema: ErrorBody } } },
-		401: { description: "Unknown user", content: { "application/json": { schema: ErrorBody } } },
+		201: { description: "Created", content: json(Message, { message: "Order created" }) },
+		400: {
+			description: "A field missing or breaking its rule, or a body that is not JSON",
+			content: json(ErrorBody, CREATE_ORDER_INVALID),
+		},
+		401: {
+			description: "No user with that user_id",
+			content: json(ErrorBody, INVALID_USER),
+		},
 		...problemResponses(413, 429, 503),
 	},
 });

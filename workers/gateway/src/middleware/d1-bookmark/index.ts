@@ -22,6 +22,9 @@ export const d1Bookmark =
 		await next();
 	};
 
+// What a D1 bookmark looks like.
+const BOOKMARK_EXAMPLE = "00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683";
+
 /** The header as routes that read users document it. */
 export const BookmarkRequestHeader = {
 	"x-d1-bookmark": z
@@ -30,7 +33,9 @@ export const BookmarkRequestHeader = {
 		.meta({
 			description:
 				"The X-D1-Bookmark a registration answered with: reads then see that registration. " +
-				"Without it reads may be a moment stale, which never turns a real user away.",
+				"Without it reads may be a moment stale, which never turns a real user away. A value " +
+				"that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused.",
+			example: BOOKMARK_EXAMPLE,
 		}),
 };
 
@@ -39,5 +44,6 @@ export const BookmarkResponseHeader = {
 	[BOOKMARK_HEADER]: z.string().optional().meta({
 		description:
 			"Send it back as X-D1-Bookmark to read this registration from any replica at once.",
+		example: BOOKMARK_EXAMPLE,
 	}),
 };

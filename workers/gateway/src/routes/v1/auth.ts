@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { IssuedSession } from "#shared/contracts/sessions";
+import { lengthBetween } from "#shared/contracts/text";
 import {
 	issueAccessToken,
 	type SigningSecrets,
@@ -13,14 +14,16 @@ import { ApiError, problemResponses, rejectInvalid } from "../../problems";
 import { limitLogin, limitRefresh } from "../../rate-limits";
 import { LoginFields } from "../credentials";
 
-const LoginSchema = z.strictObject(LoginFields).meta({ id: "Login" });
+const LoginSchema = z
+	.strictObject(LoginFields)
+	.meta({ id: "Login", example: { username: "alice", password: "correct horse battery" } });
 
 /** Seconds from now until `epochMs`. */
 const secondsUntil = (epochMs: number) => Math.max(0, Math.round((epochMs - Date.now()) / 1000));
 
 export const TokenPairSchema = z
 	.object({
-		accessToken: z.string(),
+		accessToken: z.string().meta({ description: "A JWT (HS256) for `Authorization: Bearer`." }),
 		tokenType: z.literal("Bearer"),
 		expiresIn: z.number().int().meta({ example: TOKEN_TTL_SECONDS }),
 		refreshToken: z.string().meta({
@@ -32,7 +35,16 @@ export const TokenPairSchema = z
 			.int()
 			.meta({ example: 30 * 24 * 60 * 60 }),
 	})
-	.meta({ id: "TokenPair" });
+	.meta({
+		id: "TokenPair",
+		example: {
+			accessToken: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjFhMmIzYzRkIn0.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+			tokenType: "Bearer",
+			expiresIn: TOKEN_TTL_SECONDS,
+			refreshToken: "1.UNhY4JhezH9gQYqvDMWrWH9CwlcKiECVqejMrND2VFw",
+			refreshExpiresIn: 30 * 24 * 60 * 60,
+		},
+	});
 
 /** The pair for a session that just started or rotated. */
 export async function tokenPair(env: SigningSecrets, userId: number, session: IssuedSession) {
@@ -44,9 +56,10 @@ export async function tokenPair(env: SigningSecrets, userId: number, session: Is
 	};
 }
 
-const RefreshSchema = z
-	.strictObject({ refreshToken: z.string().min(1).max(256) })
-	.meta({ id: "RefreshRequest" });
+const RefreshSchema = z.strictObject({ refreshToken: lengthBetween(1, 256) }).meta({
+	id: "RefreshRequest",
+	example: { refreshToken: "1.UNhY4JhezH9gQYqvDMWrWH9CwlcKiECVqejMrND2VFw" },
+});
 
 const pairJson = { "application/json": { schema: TokenPairSchema } };
 

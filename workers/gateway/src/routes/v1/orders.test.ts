@@ -233,16 +233,35 @@ describe("GET /api/v1/orders", () => {
 	});
 
 	describe("errors", () => {
-		it.each(["limit=0", "limit=101", "limit=abc", "limit=2.5", "limit=1&limit=2"])(
-			"is 400 for %s, with a message a person understands",
-			async (query) => {
-				const { headers } = await signUp();
-				const problem = await expectProblem(await api(`/api/v1/orders?${query}`, { headers }), 400);
-				expect(problem.errors).toEqual([
-					{ path: "limit", message: "must be one whole number from 1 to 100" },
-				]);
-			},
-		);
+		// Spellings JavaScript reads as a number are not the decimal digits the document's integer is.
+		it.each([
+			"limit=0",
+			"limit=101",
+			"limit=abc",
+			"limit=2.5",
+			"limit=1&limit=2",
+			"limit=0x10",
+			"limit=1e1",
+			"limit=%2B5",
+			"limit=%205",
+			"limit=5%20",
+			"limit=5.0",
+			"limit=",
+			"limit=%EF%BC%95",
+		])("is 400 for %s, with a message a person understands", async (query) => {
+			const { headers } = await signUp();
+			const problem = await expectProblem(await api(`/api/v1/orders?${query}`, { headers }), 400);
+			expect(problem.errors).toEqual([
+				{ path: "limit", message: "must be one whole number from 1 to 100, in decimal digits" },
+			]);
+		});
+
+		it("takes limit in decimal digits, leading zeros too", async () => {
+			const { headers } = await signUp();
+			for (const limit of ["1", "05", "100"]) {
+				expect((await api(`/api/v1/orders?limit=${limit}`, { headers })).status, limit).toBe(200);
+			}
+		});
 
 		it.each(["cursor=bm9wZQ", `cursor=${btoa("n:1")}`, "cursor=a&cursor=b"])(
 			"is 400 for %s",

@@ -9,13 +9,41 @@ import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 import { limitOrders } from "../../rate-limits";
 
-const CreateOrderSchema = z.strictObject({ items: OrderItemsSchema }).meta({ id: "CreateOrder" });
+const CreateOrderSchema = z
+	.strictObject({ items: OrderItemsSchema })
+	.meta({ id: "CreateOrder", example: { items: [{ sku: "book-1", quantity: 2 }] } });
 
+// zod's own UUID rule (versions 1-8 and the nil and max UUIDs, either case),
+// which the document states as a pattern: `format: uuid` alone lets a
+// validator take any 32 hex digits, or a `urn:uuid:` prefix.
 const OrderIdParams = z.object({
-	id: z
-		.uuid()
-		.meta({ param: { name: "id", in: "path" }, example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
+	id: z.uuid().meta({
+		param: { name: "id", in: "path" },
+		pattern: z.regexes.uuid().source,
+		description: "The order's id, in either case.",
+		example: "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+	}),
 });
+
+/**
+ * An Idempotency-Key is 1-255 visible ASCII characters, with spaces inside
+ * but not at either end: what an HTTP field value carries intact (RFC 9110,
+ * section 5.5, strips the spaces at its ends and calls other bytes obsolete).
+ */
+const IDEMPOTENCY_KEY = /^[\x21-\x7E](?:[\x20-\x7E]{0,253}[\x21-\x7E])?$/;
+
+const IdempotencyKeyHeader = z
+	.string()
+	.regex(IDEMPOTENCY_KEY, "1-255 visible ASCII characters, spaces only inside")
+	.meta({
+		minLength: 1,
+		maxLength: 255,
+		description:
+			"1-255 visible ASCII characters, spaces allowed inside. A retry with the same key " +
+			"within 24 hours replays the first response; with another body it is a 422.",
+		example: "order-2026-001",
+	})
+	.optional();
 
 /**
  * The order id as the order worker stores it: a UUID in lower case. A UUID
@@ -47,7 +75,7 @@ const createOrder = createRoute({
 	...authed,
 	request: {
 		headers: z.object({
-			"idempotency-key": z.string().min(1).max(255).optional(),
+			"idempotency-key": IdempotencyKeyHeader,
 			...BookmarkRequestHeader,
 		}),
 		body: { required: true, content: { "application/json": { schema: CreateOrderSchema } } },
@@ -56,8 +84,13 @@ const createOrder = createRoute({
 		201: {
 			description: "Created, or the replay of an earlier create with the same key",
 			headers: z.object({
-				Location: z.string(),
-				"Idempotent-Replayed": z.literal("true").optional(),
+				Location: z
+					.string()
+					.meta({ example: "/api/v1/orders/0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90" }),
+				"Idempotent-Replayed": z
+					.literal("true")
+					.optional()
+					.meta({ description: "Only on a replay.", example: "true" }),
 			}),
 			content: orderJson,
 		},
@@ -114,7 +147,8 @@ const cancelOrder = createRoute({
 const orderProblem = {
 	invalid_user: tokenNoLongerValid,
 	not_found: () => new ApiError("not_found", "No such order"),
-	already_cancelled: () => new ApiError("conflict", "The order is already cancelled"),
+	already_cancelled: () =>
+		new ApiError("conflict", "The order is already cancelled"),
 	invalid_cursor: unknownCursor,
 	idempotency_key_reused: () =>
 		new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body"),

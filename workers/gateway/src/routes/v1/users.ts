@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { SessionListSchema } from "#shared/contracts/sessions";
+import { lengthBetween } from "#shared/contracts/text";
 import { UserSchema } from "#shared/contracts/users";
 import { signingSecret } from "../../auth/tokens";
 import { callContext, callService } from "../../call-service";
@@ -18,17 +19,31 @@ import { TokenPairSchema, tokenPair } from "./auth";
 const UsernameSchema = z
 	.string()
 	.regex(/^[A-Za-z0-9_.-]{3,32}$/, "3-32 letters, digits, '_', '.' or '-'")
-	.meta({ example: "alice" });
+	.meta({
+		description: "3-32 ASCII letters, digits, `_`, `.` or `-`; unique without regard to case.",
+		example: "alice",
+	});
 
-const PasswordSchema = z.string().min(8).max(128).meta({ example: "correct horse battery" });
+const PasswordSchema = lengthBetween(8, 128).meta({ example: "correct horse battery" });
+
+// zod's own e-mail rule as a pattern, and no `format: email`: validators
+// differ on what that format admits (one refuses a label ending in '-' that
+// another takes), so the document would say more than the gateway checks.
+const EmailSchema = z.string().max(254).regex(z.regexes.email, "must be an e-mail address").meta({
+	description: "An e-mail address, as the pattern says; at most 254 characters.",
+	example: "alice@example.com",
+});
 
 const CreateUserSchema = z
 	.strictObject({
 		username: UsernameSchema,
 		password: PasswordSchema,
-		email: z.email().max(254).optional(),
+		email: EmailSchema.optional(),
 	})
-	.meta({ id: "CreateUser" });
+	.meta({
+		id: "CreateUser",
+		example: { username: "alice", password: "correct horse battery", email: "alice@example.com" },
+	});
 
 const createUser = createRoute({
 	method: "post",
@@ -43,7 +58,10 @@ const createUser = createRoute({
 	responses: {
 		201: {
 			description: "Created",
-			headers: z.object({ Location: z.string(), ...BookmarkResponseHeader }),
+			headers: z.object({
+				Location: z.string().meta({ example: "/api/v1/users/me" }),
+				...BookmarkResponseHeader,
+			}),
 			content: { "application/json": { schema: UserSchema } },
 		},
 		...problemResponses(400, 409, 413, 415, 429, 503),
@@ -71,17 +89,24 @@ const ChangePasswordSchema = z
 		currentPassword: LoginFields.password,
 		newPassword: PasswordSchema,
 	})
-	.meta({ id: "ChangePassword" });
+	.meta({
+		id: "ChangePassword",
+		example: { currentPassword: "correct horse battery", newPassword: "staple battery horse" },
+	});
 
 const DeleteUserSchema = z
 	.strictObject({ password: LoginFields.password })
-	.meta({ id: "DeleteUser" });
+	.meta({ id: "DeleteUser", example: { password: "correct horse battery" } });
 
 const SessionIdParams = z.object({
 	id: z
 		.string()
 		.regex(/^[0-9a-f]{32}$/, "a session id: 32 lower-case hex digits")
-		.meta({ param: { name: "id", in: "path" }, example: "9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e" }),
+		.meta({
+			param: { name: "id", in: "path" },
+			description: "A session's id, as the session list gives it.",
+			example: "9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e",
+		}),
 });
 
 const authed = { security: [{ bearerAuth: [] }], middleware: [requireUser()] };
