@@ -379,21 +379,76 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An RFC 9457 problem document: every error of API v1 is one.
+         * @example {
+         *       "type": "/problems/validation_failed",
+         *       "title": "Invalid request",
+         *       "status": 400,
+         *       "detail": "The request has invalid or unknown fields",
+         *       "requestId": "3f8e2a1c-5b7d-4e9f-a0c6-1d2b3e4f5a6b",
+         *       "errors": [
+         *         {
+         *           "path": "items.0.sku",
+         *           "message": "must be printable characters, not blank"
+         *         }
+         *       ]
+         *     }
+         */
         Problem: {
             /**
              * Format: uri-reference
+             * @description What went wrong; one of these, each with its status:
+             *
+             *     - `/problems/validation_failed` (400, Invalid request): A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *     - `/problems/malformed_request` (400, Malformed request): The body is not JSON, or not UTF-8.
+             *     - `/problems/unauthorized` (401, Unauthorized): No access token: the Authorization header is missing or not `Bearer <token>`.
+             *     - `/problems/invalid_token` (401, Invalid access token): The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *     - `/problems/token_expired` (401, Access token expired): The access token's 15 minutes are over: refresh it for a new pair.
+             *     - `/problems/invalid_credentials` (401, Invalid credentials): The username or password is wrong: one answer for an unknown user and a wrong password.
+             *     - `/problems/invalid_refresh_token` (401, Invalid refresh token): The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             *     - `/problems/not_found` (404, Not found): No such route (path and method), or no such order or session of the caller's: another user's is not found either.
+             *     - `/problems/username_taken` (409, Username taken): The username is registered already, in any case (Alice and alice are one name).
+             *     - `/problems/order_already_cancelled` (409, Order already cancelled): The order was cancelled before: it stays as it is.
+             *     - `/problems/payload_too_large` (413, Payload too large): The body is over 16 KiB (16,384 bytes), whatever its content.
+             *     - `/problems/unsupported_media_type` (415, Unsupported media type): The body is not sent as `application/json` (Content-Type).
+             *     - `/problems/idempotency_key_reused` (422, Idempotency key reused): The Idempotency-Key was used in the last 24 hours with another body.
+             *     - `/problems/rate_limited` (429, Too many requests): A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait.
+             *     - `/problems/internal_error` (500, Internal server error): A bug in the gateway: no route documents it, and none should answer it.
+             *     - `/problems/service_unavailable` (503, Service unavailable): An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again.
              * @example /problems/validation_failed
+             * @enum {string}
              */
-            type: string;
+            type: "/problems/validation_failed" | "/problems/malformed_request" | "/problems/unauthorized" | "/problems/invalid_token" | "/problems/token_expired" | "/problems/invalid_credentials" | "/problems/invalid_refresh_token" | "/problems/not_found" | "/problems/username_taken" | "/problems/order_already_cancelled" | "/problems/payload_too_large" | "/problems/unsupported_media_type" | "/problems/idempotency_key_reused" | "/problems/rate_limited" | "/problems/internal_error" | "/problems/service_unavailable";
+            /** @description The type's short name; the same for every problem of a type. */
             title: string;
+            /** @description The response's status code. */
             status: number;
+            /** @description What happened this time, for a person to read. */
             detail: string;
+            /** @description The response's X-Request-Id, as logs carry it. */
             requestId: string;
+            /** @description With validation_failed: each invalid field, parameter or header (a dotted path) and what is wrong with it. */
             errors?: {
                 path: string;
                 message: string;
             }[];
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "services": {
+         *         "user": {
+         *           "status": "ok",
+         *           "latencyMs": 3
+         *         },
+         *         "order": {
+         *           "status": "ok",
+         *           "latencyMs": 4
+         *         }
+         *       }
+         *     }
+         */
         Health: {
             /** @enum {string} */
             status: "ok" | "degraded";
@@ -410,23 +465,38 @@ export interface components {
                 };
             };
         };
+        /**
+         * @example {
+         *       "name": "Microservices on Cloudflare Workers",
+         *       "links": {
+         *         "docs": "/docs",
+         *         "openapi": "/openapi.json",
+         *         "health": "/health",
+         *         "register": "/api/v1/users",
+         *         "login": "/api/v1/auth/login",
+         *         "orders": "/api/v1/orders"
+         *       }
+         *     }
+         */
         Links: {
             name: string;
             links: {
-                /** @example /docs */
                 docs: string;
-                /** @example /openapi.json */
                 openapi: string;
-                /** @example /health */
                 health: string;
-                /** @example /api/v1/users */
                 register: string;
-                /** @example /api/v1/auth/login */
                 login: string;
-                /** @example /api/v1/orders */
                 orders: string;
             };
         };
+        /**
+         * @example {
+         *       "id": 1,
+         *       "username": "alice",
+         *       "email": "alice@example.com",
+         *       "createdAt": "2026-01-12T09:00:00.000Z"
+         *     }
+         */
         User: {
             id: number;
             username: string;
@@ -435,15 +505,38 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /**
+         * @example {
+         *       "username": "alice",
+         *       "password": "correct horse battery",
+         *       "email": "alice@example.com"
+         *     }
+         */
         CreateUser: {
-            /** @example alice */
+            /**
+             * @description 3-32 ASCII letters, digits, `_`, `.` or `-`; unique without regard to case.
+             * @example alice
+             */
             username: string;
             /** @example correct horse battery */
             password: string;
-            /** Format: email */
+            /**
+             * @description An e-mail address, as the pattern says; at most 254 characters.
+             * @example alice@example.com
+             */
             email?: string;
         };
+        /**
+         * @example {
+         *       "accessToken": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjFhMmIzYzRkIn0.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+         *       "tokenType": "Bearer",
+         *       "expiresIn": 900,
+         *       "refreshToken": "1.UNhY4JhezH9gQYqvDMWrWH9CwlcKiECVqejMrND2VFw",
+         *       "refreshExpiresIn": 2592000
+         *     }
+         */
         TokenPair: {
+            /** @description A JWT (HS256) for `Authorization: Bearer`. */
             accessToken: string;
             /** @enum {string} */
             tokenType: "Bearer";
@@ -454,17 +547,50 @@ export interface components {
             /** @example 2592000 */
             refreshExpiresIn: number;
         };
+        /**
+         * @example {
+         *       "currentPassword": "correct horse battery",
+         *       "newPassword": "staple battery horse"
+         *     }
+         */
         ChangePassword: {
+            /** @example correct horse battery */
             currentPassword: string;
             /** @example correct horse battery */
             newPassword: string;
         };
+        /**
+         * @example {
+         *       "password": "correct horse battery"
+         *     }
+         */
         DeleteUser: {
+            /** @example correct horse battery */
             password: string;
         };
+        /**
+         * @example {
+         *       "sessions": [
+         *         {
+         *           "id": "9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e",
+         *           "createdAt": "2026-01-12T09:00:00.000Z",
+         *           "lastUsedAt": "2026-01-12T09:30:00.000Z",
+         *           "current": true
+         *         }
+         *       ]
+         *     }
+         */
         SessionList: {
             sessions: components["schemas"]["Session"][];
         };
+        /**
+         * @example {
+         *       "id": "9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e",
+         *       "createdAt": "2026-01-12T09:00:00.000Z",
+         *       "lastUsedAt": "2026-01-12T09:30:00.000Z",
+         *       "current": true
+         *     }
+         */
         Session: {
             /** @example 9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e */
             id: string;
@@ -474,14 +600,43 @@ export interface components {
             lastUsedAt: string;
             current: boolean;
         };
+        /**
+         * @example {
+         *       "username": "alice",
+         *       "password": "correct horse battery"
+         *     }
+         */
         Login: {
-            /** @description Printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no private-use or unassigned code points, no line separators. */
+            /**
+             * @description 1-255 printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no surrogate, private-use or unassigned code points, no line or paragraph separators, and not only spaces. The pattern says exactly this with Unicode properties (`\p{C}`: other, `\p{Z}`: separators, `\p{Zl}`/`\p{Zp}`: line/paragraph separators); which code points are unassigned follows the Unicode version of the regex engine (the gateway's is V8's).
+             * @example alice
+             */
             username: string;
+            /** @example correct horse battery */
             password: string;
         };
+        /**
+         * @example {
+         *       "refreshToken": "1.UNhY4JhezH9gQYqvDMWrWH9CwlcKiECVqejMrND2VFw"
+         *     }
+         */
         RefreshRequest: {
             refreshToken: string;
         };
+        /**
+         * @example {
+         *       "id": "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+         *       "userId": 1,
+         *       "items": [
+         *         {
+         *           "sku": "book-1",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "status": "created",
+         *       "createdAt": "2026-01-12T09:30:00.000Z"
+         *     }
+         */
         Order: {
             /** Format: uuid */
             id: string;
@@ -492,22 +647,81 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /**
+         * @example {
+         *       "sku": "book-1",
+         *       "quantity": 2
+         *     }
+         */
         OrderItem: {
-            /** @description Printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no private-use or unassigned code points, no line separators. */
+            /**
+             * @description 1-64 printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no surrogate, private-use or unassigned code points, no line or paragraph separators, and not only spaces. The pattern says exactly this with Unicode properties (`\p{C}`: other, `\p{Z}`: separators, `\p{Zl}`/`\p{Zp}`: line/paragraph separators); which code points are unassigned follows the Unicode version of the regex engine (the gateway's is V8's).
+             * @example book-1
+             */
             sku: string;
             quantity: number;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "sku": "book-1",
+         *           "quantity": 2
+         *         }
+         *       ]
+         *     }
+         */
         CreateOrder: {
             items: components["schemas"]["OrderItem"][];
         };
+        /**
+         * @example {
+         *       "orders": [
+         *         {
+         *           "id": "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+         *           "userId": 1,
+         *           "items": [
+         *             {
+         *               "sku": "book-1",
+         *               "quantity": 2
+         *             }
+         *           ],
+         *           "status": "created",
+         *           "createdAt": "2026-01-12T09:30:00.000Z"
+         *         }
+         *       ],
+         *       "nextCursor": "bzo0Mg=="
+         *     }
+         */
         OrderPage: {
             orders: components["schemas"]["Order"][];
             nextCursor: string | null;
         };
+        /**
+         * @example {
+         *       "notifications": [
+         *         {
+         *           "id": "5d1c2b7a-3e4f-4a6b-8c9d-0e1f2a3b4c5d",
+         *           "kind": "order_confirmation",
+         *           "orderId": "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+         *           "createdAt": "2026-01-12T09:30:01.000Z"
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
         NotificationPage: {
             notifications: components["schemas"]["Notification"][];
             nextCursor: string | null;
         };
+        /**
+         * @example {
+         *       "id": "5d1c2b7a-3e4f-4a6b-8c9d-0e1f2a3b4c5d",
+         *       "kind": "order_confirmation",
+         *       "orderId": "0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90",
+         *       "createdAt": "2026-01-12T09:30:01.000Z"
+         *     }
+         */
         Notification: {
             /** Format: uuid */
             id: string;
@@ -539,9 +753,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "alice",
+                 *       "password": "pass123"
+                 *     }
+                 */
                 "application/json": {
-                    /** @description Printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no private-use or unassigned code points, no line separators. */
+                    /**
+                     * @description 1-255 printable characters, not blank: no control or format characters (such as U+202E or zero-width spaces), no surrogate, private-use or unassigned code points, no line or paragraph separators, and not only spaces. The pattern says exactly this with Unicode properties (`\p{C}`: other, `\p{Z}`: separators, `\p{Zl}`/`\p{Zp}`: line/paragraph separators); which code points are unassigned follows the Unicode version of the regex engine (the gateway's is V8's).
+                     * @example alice
+                     */
                     username: string;
+                    /** @example correct horse battery */
                     password: string;
                 };
             };
@@ -556,36 +780,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "User created"
+                     *     }
+                     */
                     "application/json": {
                         message: string;
                     };
                 };
             };
-            /** @description Missing field */
+            /** @description A field missing, not a string, or breaking its rule; or a body that is not JSON */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Bad Request: Missing username or password"
+                     *     }
+                     */
                     "application/json": {
                         message: string;
                     };
                 };
             };
-            /** @description Username taken */
+            /** @description Username taken, in any case */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Username already exists"
+                     *     }
+                     */
                     "application/json": {
                         message: string;
                     };
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -595,22 +834,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -624,6 +865,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Decimal digits; anything else names no user (404). */
                 user_id: string;
             };
             cookie?: never;
@@ -637,28 +879,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "User is valid"
+                     *     }
+                     */
                     "application/json": {
                         message: string;
                     };
                 };
             };
-            /** @description No such user */
+            /** @description No such user, or a user_id that is not decimal digits */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "User not found"
+                     *     }
+                     */
                     "application/json": {
                         error: string;
                     };
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -676,6 +929,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_id": 1,
+                 *       "items": [
+                 *         "book-1",
+                 *         "pen"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     user_id: number;
                     items: string[];
@@ -690,36 +952,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Order created"
+                     *     }
+                     */
                     "application/json": {
                         message: string;
                     };
                 };
             };
-            /** @description Malformed */
+            /** @description A field missing or breaking its rule, or a body that is not JSON */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request: user_id must be an integer and items a list of 1-100 item names"
+                     *     }
+                     */
                     "application/json": {
                         error: string;
                     };
                 };
             };
-            /** @description Unknown user */
+            /** @description No user with that user_id */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Invalid user"
+                     *     }
+                     */
                     "application/json": {
                         error: string;
                     };
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -729,22 +1006,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -772,14 +1051,30 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description A service is unavailable or slow */
+            /** @description A service is unavailable or slow: the health report, not a problem document */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "degraded",
+                     *       "services": {
+                     *         "user": {
+                     *           "status": "ok",
+                     *           "latencyMs": 3
+                     *         },
+                     *         "order": {
+                     *           "status": "unavailable",
+                     *           "latencyMs": 2001
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -833,6 +1128,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example <!doctype html>
+                     *     <html lang="en">…</html>
+                     */
                     "text/html": string;
                 };
             };
@@ -856,8 +1155,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example /*! For license information … *\/ */
                     "text/javascript": string;
+                    /** @example .swagger-ui{…} */
                     "text/css": string;
+                    /** @example /*! swagger-ui … | Apache-2.0 *\/ */
                     "text/plain": string;
                 };
             };
@@ -869,7 +1171,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not found */
+            /** @description `/problems/not_found`: No such route (path and method), or no such order or session of the caller's: another user's is not found either. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -907,7 +1209,11 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -917,7 +1223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description `/problems/username_taken`: The username is registered already, in any case (Alice and alice are one name). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -927,7 +1233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -937,7 +1243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -947,22 +1253,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -975,7 +1283,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path?: never;
@@ -993,10 +1301,21 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1004,11 +1323,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1038,7 +1358,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1048,10 +1372,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1059,7 +1394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1069,7 +1404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1079,22 +1414,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1126,7 +1463,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1136,10 +1477,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1147,7 +1499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1157,7 +1509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1167,22 +1519,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1210,10 +1564,21 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1221,11 +1586,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1251,10 +1617,21 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1262,11 +1639,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1280,6 +1658,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A session's id, as the session list gives it. */
                 id: string;
             };
             cookie?: never;
@@ -1294,7 +1673,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1304,10 +1687,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1315,7 +1709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description `/problems/not_found`: No such route (path and method), or no such order or session of the caller's: another user's is not found either. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1325,11 +1719,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1342,7 +1737,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path?: never;
@@ -1364,7 +1759,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1374,10 +1773,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1385,7 +1795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1395,7 +1805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1405,22 +1815,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1452,7 +1864,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1462,10 +1878,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1473,7 +1900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1483,7 +1910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1493,22 +1920,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1538,7 +1967,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1548,7 +1981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1558,7 +1991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1568,22 +2001,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1595,11 +2030,13 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
+                /** @description How many to list, 1-100, written in decimal digits only: `+5`, ` 5`, `5.0`, `5e0` and `0x5` are a 400, as is the parameter given twice. */
                 limit?: number;
+                /** @description The `nextCursor` of the page before, as it was given; any other value, or one of another list, is a 400. */
                 cursor?: string;
             };
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path?: never;
@@ -1617,7 +2054,11 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1627,10 +2068,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1638,22 +2090,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1666,8 +2120,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description 1-255 visible ASCII characters, spaces allowed inside. A retry with the same key within 24 hours replays the first response; with another body it is a 422. */
                 "idempotency-key"?: string;
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path?: never;
@@ -1684,6 +2139,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     Location: string;
+                    /** @description Only on a replay. */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
@@ -1691,7 +2147,11 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1701,10 +2161,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1712,7 +2183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1722,7 +2193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description `/problems/unsupported_media_type`: The body is not sent as `application/json` (Content-Type). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1732,7 +2203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency key reused */
+            /** @description `/problems/idempotency_key_reused`: The Idempotency-Key was used in the last 24 hours with another body. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1742,22 +2213,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1770,10 +2243,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path: {
+                /** @description The order's id, in either case. */
                 id: string;
             };
             cookie?: never;
@@ -1790,7 +2264,11 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1800,10 +2278,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1811,7 +2300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description `/problems/not_found`: No such route (path and method), or no such order or session of the caller's: another user's is not found either. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1821,22 +2310,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,10 +2340,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path: {
+                /** @description The order's id, in either case. */
                 id: string;
             };
             cookie?: never;
@@ -1869,7 +2361,11 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1879,10 +2375,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1890,7 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found */
+            /** @description `/problems/not_found`: No such route (path and method), or no such order or session of the caller's: another user's is not found either. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1900,7 +2407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description `/problems/order_already_cancelled`: The order was cancelled before: it stays as it is. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1910,7 +2417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Payload too large */
+            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1920,22 +2427,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1947,11 +2456,13 @@ export interface operations {
     listNotifications: {
         parameters: {
             query?: {
+                /** @description How many to list, 1-100, written in decimal digits only: `+5`, ` 5`, `5.0`, `5e0` and `0x5` are a 400, as is the parameter given twice. */
                 limit?: number;
+                /** @description The `nextCursor` of the page before, as it was given; any other value, or one of another list, is a 400. */
                 cursor?: string;
             };
             header?: {
-                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. */
+                /** @description The X-D1-Bookmark a registration answered with: reads then see that registration. Without it reads may be a moment stale, which never turns a real user away. A value that is not 1-256 of `A-Z a-z 0-9 _ . : -` is ignored (read as no bookmark), not refused. */
                 "x-d1-bookmark"?: string;
             };
             path?: never;
@@ -1969,7 +2480,11 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Invalid request / Malformed request */
+            /**
+             * @description `/problems/validation_failed`: A field, parameter or header breaks the rule its schema in this document states, a required one is missing, an unknown field was sent, or a list's `cursor` is not one that list issued. `errors` names each one with what is wrong.
+             *
+             *     `/problems/malformed_request`: The body is not JSON, or not UTF-8.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1979,10 +2494,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized / Invalid access token / Access token expired / Invalid credentials / Invalid refresh token */
+            /**
+             * @description `/problems/unauthorized`: No access token: the Authorization header is missing or not `Bearer <token>`.
+             *
+             *     `/problems/invalid_token`: The access token is malformed, not signed by this API, or its session has ended (logout, password change, deleted account): log in again.
+             *
+             *     `/problems/token_expired`: The access token's 15 minutes are over: refresh it for a new pair.
+             *
+             *     `/problems/invalid_credentials`: The username or password is wrong: one answer for an unknown user and a wrong password.
+             *
+             *     `/problems/invalid_refresh_token`: The refresh token is unknown, expired, ended, or was already used (which ends its session): log in again.
+             */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The Bearer challenge (RFC 6750); `error="invalid_token"` for a token that failed. */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1990,11 +2516,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description `/problems/service_unavailable`: An internal service failed or did not answer in time, or token signing is not configured: `Retry-After` says when to try again. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2019,6 +2546,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "Microservices on Cloudflare Workers",
+                     *         "version": "1.0.0"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         openapi: string;
                     } & {

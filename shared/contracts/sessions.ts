@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+const SESSION_EXAMPLE = {
+	id: "9f2c4e0a1b3d5f7e9f2c4e0a1b3d5f7e",
+	createdAt: "2026-01-12T09:00:00.000Z",
+	lastUsedAt: "2026-01-12T09:30:00.000Z",
+	current: true,
+};
+
 /** One of a user's live sessions: a login and the refresh tokens that carry it on. */
 export const SessionSchema = z
 	.object({
@@ -10,11 +17,11 @@ export const SessionSchema = z
 		/** Whether the access token of this request belongs to it. */
 		current: z.boolean(),
 	})
-	.meta({ id: "Session" });
+	.meta({ id: "Session", example: SESSION_EXAMPLE });
 
 export const SessionListSchema = z
 	.object({ sessions: z.array(SessionSchema) })
-	.meta({ id: "SessionList" });
+	.meta({ id: "SessionList", example: { sessions: [SESSION_EXAMPLE] } });
 
 export type Session = z.infer<typeof SessionSchema>;
 

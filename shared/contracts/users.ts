@@ -7,7 +7,15 @@ export const UserSchema = z
 		email: z.email().optional(),
 		createdAt: z.iso.datetime(),
 	})
-	.meta({ id: "User" });
+	.meta({
+		id: "User",
+		example: {
+			id: 1,
+			username: "alice",
+			email: "alice@example.com",
+			createdAt: "2026-01-12T09:00:00.000Z",
+		},
+	});
 
 export type User = z.infer<typeof UserSchema>;
 

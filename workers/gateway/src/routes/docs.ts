@@ -12,21 +12,7 @@ import { ApiError, problemResponses } from "../problems";
  */
 const DOCS_TAG = "Docs";
 
-const LinksSchema = z
-	.object({
-		name: z.string(),
-		links: z.object({
-			docs: z.string().meta({ example: "/docs" }),
-			openapi: z.string().meta({ example: "/openapi.json" }),
-			health: z.string().meta({ example: "/health" }),
-			register: z.string().meta({ example: "/api/v1/users" }),
-			login: z.string().meta({ example: "/api/v1/auth/login" }),
-			orders: z.string().meta({ example: "/api/v1/orders" }),
-		}),
-	})
-	.meta({ id: "Links" });
-
-const LINKS: z.infer<typeof LinksSchema> = {
+const LINKS = {
 	name: "Microservices on Cloudflare Workers",
 	links: {
 		docs: "/docs",
@@ -38,9 +24,28 @@ const LINKS: z.infer<typeof LinksSchema> = {
 	},
 };
 
+const LinksSchema = z
+	.object({
+		name: z.string(),
+		links: z.object({
+			docs: z.string(),
+			openapi: z.string(),
+			health: z.string(),
+			register: z.string(),
+			login: z.string(),
+			orders: z.string(),
+		}),
+	})
+	.meta({ id: "Links", example: LINKS });
+
 // The answer depends on Accept, so caches must keep one per Accept (CORS
 // adds Origin to the same header).
-const varyHeader = { Vary: z.string().regex(/(^|,\s*)Accept(\s*,|$)/) };
+const varyHeader = {
+	Vary: z
+		.string()
+		.regex(/(^|,\s*)Accept(\s*,|$)/)
+		.meta({ example: "Origin, Accept" }),
+};
 
 const index = createRoute({
 	method: "get",
@@ -57,7 +62,7 @@ const index = createRoute({
 		},
 		302: {
 			description: "To /docs, for a client that prefers HTML (a browser)",
-			headers: z.object({ Location: z.literal("/docs"), ...varyHeader }),
+			headers: z.object({ Location: z.literal("/docs").meta({ example: "/docs" }), ...varyHeader }),
 		},
 	},
 });
@@ -86,7 +91,12 @@ const docsPage = createRoute({
 		}),
 	] as const,
 	responses: {
-		200: { description: "The page", content: { "text/html": { schema: z.string() } } },
+		200: {
+			description: "The page",
+			content: {
+				"text/html": { schema: z.string(), example: '<!doctype html>\n<html lang="en">…</html>\n' },
+			},
+		},
 	},
 });
 
@@ -109,9 +119,9 @@ const docsAsset = createRoute({
 		200: {
 			description: "The file",
 			content: {
-				"text/javascript": { schema: z.string() },
-				"text/css": { schema: z.string() },
-				"text/plain": { schema: z.string() },
+				"text/javascript": { schema: z.string(), example: "/*! For license information … */\n" },
+				"text/css": { schema: z.string(), example: ".swagger-ui{…}\n" },
+				"text/plain": { schema: z.string(), example: "/*! swagger-ui … | Apache-2.0 */\n" },
 			},
 		},
 		304: { description: "Not modified since the ETag in If-None-Match" },

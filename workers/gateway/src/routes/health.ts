@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { callContext, callService, type ServiceName } from "../call-service";
 import type { AppEnv } from "../env";
-import { RETRY_AFTER_SECONDS } from "../problems";
+import { RETRY_AFTER_SECONDS, retryAfterHeader } from "../problems";
 
 /** A health check must answer well inside a load balancer's own timeout. */
 const PING_TIMEOUT_MS = 2_000;
@@ -16,7 +16,13 @@ const HealthSchema = z
 		status: z.enum(["ok", "degraded"]),
 		services: z.object({ user: ServiceHealthSchema, order: ServiceHealthSchema }),
 	})
-	.meta({ id: "Health" });
+	.meta({
+		id: "Health",
+		example: {
+			status: "ok",
+			services: { user: { status: "ok", latencyMs: 3 }, order: { status: "ok", latencyMs: 4 } },
+		},
+	});
 
 const health = createRoute({
 	method: "get",
@@ -31,9 +37,20 @@ const health = createRoute({
 			content: { "application/json": { schema: HealthSchema } },
 		},
 		503: {
-			description: "A service is unavailable or slow",
-			headers: z.object({ "Retry-After": z.string() }),
-			content: { "application/json": { schema: HealthSchema } },
+			description: "A service is unavailable or slow: the health report, not a problem document",
+			headers: z.object(retryAfterHeader(RETRY_AFTER_SECONDS)),
+			content: {
+				"application/json": {
+					schema: HealthSchema,
+					example: {
+						status: "degraded",
+						services: {
+							user: { status: "ok", latencyMs: 3 },
+							order: { status: "unavailable", latencyMs: 2001 },
+						},
+					},
+				},
+			},
 		},
 	},
 });

@@ -3,18 +3,51 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Contract, type OpenApiDocument } from "#test/contract";
 import { api, appRequest } from "#test/requests";
 import { createApp } from "../app";
+import { PROBLEMS } from "../problems";
 
+type Schema = { $ref?: string; example?: unknown; type?: string; [keyword: string]: unknown };
+type MediaType = {
+	schema: Schema;
+	example?: unknown;
+	examples?: Record<string, { value: unknown }>;
+};
+type Header = { $ref?: string; schema?: Schema };
+type ResponseSpec = {
+	description: string;
+	content?: Record<string, MediaType>;
+	headers?: Record<string, Header>;
+};
 type Operation = {
 	operationId?: string;
-	requestBody?: { content: Record<string, { schema: unknown }> };
-	responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+	parameters?: { name: string; in: string; example?: unknown; schema: Schema }[];
+	requestBody?: { content: Record<string, MediaType> };
+	responses: Record<string, ResponseSpec>;
 	security?: unknown[];
 };
 type Document = {
 	openapi: string;
+	info: { description: string };
 	paths: Record<string, Record<string, Operation>>;
-	components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+	components: {
+		schemas: Record<string, Schema>;
+		headers: Record<string, { schema: Schema }>;
+		securitySchemes: Record<string, unknown>;
+	};
 };
+
+/** Each operation of the document, with where it is. */
+const operations = (doc: Document) =>
+	Object.entries(doc.paths).flatMap(([path, item]) =>
+		Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+	);
+
+/** Every `pattern` anywhere in `value`. */
+function patternsIn(value: unknown): string[] {
+	if (typeof value !== "object" || value === null) return [];
+	return Object.entries(value).flatMap(([key, inner]) =>
+		key === "pattern" && typeof inner === "string" ? [inner] : patternsIn(inner),
+	);
+}
 
 const PROBLEM = { $ref: "#/components/schemas/Problem" };
 
@@ -150,11 +183,196 @@ describe("GET /openapi.json", () => {
 						createdAt: new Date().toISOString(),
 					}),
 				});
-			for (const sku of ["book-1", "Ünïcode ✓", "with space/and:punctuation"]) {
+			for (const sku of ["book-1", "Ünïcode ✓", "with space/and:punctuation", "😀".repeat(64)]) {
 				expect(placing(sku), sku).toEqual([]);
 			}
-			expect(placing("bell\u0007")).not.toEqual([]);
-			expect(placing("\u0085next-line")).not.toEqual([]);
+			for (const sku of [
+				"bell\u0007",
+				"\u0085next-line",
+				"right\u202Eto-left",
+				"zero\u200Bwidth",
+				"  ",
+				"\u3000",
+				"😀".repeat(65),
+			]) {
+				expect(placing(sku), sku).not.toEqual([]);
+			}
+		});
+	});
+
+	describe("examples", () => {
+		let contract: Contract;
+		beforeAll(() => {
+			contract = new Contract(doc as unknown as OpenApiDocument);
+		});
+
+		/** The example of a schema, following a reference into components. */
+		const exampleOf = (schema: Schema | undefined) =>
+			schema?.$ref
+				? doc.components.schemas[schema.$ref.replace("#/components/schemas/", "")]?.example
+				: schema?.example;
+
+		/** Each example of a media type (its own, or its schema's), checked against its schema. */
+		function mediaExamples(media: MediaType, at: string[]): [string, unknown][] {
+			const own = [
+				...(media.example === undefined ? [] : [media.example]),
+				...Object.values(media.examples ?? {}).map((example) => example.value),
+			];
+			const examples = own.length > 0 ? own : [exampleOf(media.schema)];
+			return examples.map((example) => [at.join(" "), example]);
+		}
+
+		it("has one for every schema, each valid against it", () => {
+			for (const [name, schema] of Object.entries(doc.components.schemas)) {
+				expect(schema.example, name).toBeDefined();
+				expect(contract.valueDepartures(["components", "schemas", name], schema.example)).toEqual(
+					[],
+				);
+			}
+		});
+
+		it("has one for every request and response body, parameter and response header, each valid against its schema", () => {
+			for (const { path, method, operation } of operations(doc)) {
+				const at = ["paths", path, method];
+				for (const [n, parameter] of (operation.parameters ?? []).entries()) {
+					const example = parameter.example ?? parameter.schema.example;
+					expect(example, `${at.join(" ")} ${parameter.name}`).toBeDefined();
+					const schema = [...at, "parameters", String(n), "schema"];
+					expect(contract.valueDepartures(schema, example)).toEqual([]);
+				}
+				const bodies: [string[], MediaType][] = [
+					...Object.entries(operation.requestBody?.content ?? {}).map(
+						([type, media]): [string[], MediaType] => [
+							[...at, "requestBody", "content", type],
+							media,
+						],
+					),
+					...Object.entries(operation.responses).flatMap(([status, response]) =>
+						Object.entries(response.content ?? {}).map(([type, media]): [string[], MediaType] => [
+							[...at, "responses", status, "content", type],
+							media,
+						]),
+					),
+				];
+				for (const [where, media] of bodies) {
+					for (const [what, example] of mediaExamples(media, where)) {
+						expect(example, what).toBeDefined();
+						expect(contract.valueDepartures([...where, "schema"], example), what).toEqual([]);
+					}
+				}
+				for (const [status, response] of Object.entries(operation.responses)) {
+					for (const [name, header] of Object.entries(response.headers ?? {})) {
+						const shared = header.$ref?.replace("#/components/headers/", "");
+						const schema = shared ? doc.components.headers[shared]?.schema : header.schema;
+						expect(schema?.example, `${at.join(" ")} ${status} ${name}`).toBeDefined();
+						const where = shared
+							? ["components", "headers", shared, "schema"]
+							: [...at, "responses", status, "headers", name, "schema"];
+						expect(contract.valueDepartures(where, schema?.example)).toEqual([]);
+					}
+				}
+			}
+		});
+	});
+
+	describe("problem types", () => {
+		const problemTypes = Object.entries(PROBLEMS).map(([code, problem]) => ({
+			type: `/problems/${code}`,
+			...problem,
+		}));
+
+		it("lists every type the gateway answers with, each with its status and meaning", () => {
+			const properties = doc.components.schemas.Problem?.properties as Record<string, Schema>;
+			const type = properties.type;
+			expect([...((type?.enum as string[]) ?? [])].sort()).toEqual(
+				problemTypes.map((p) => p.type).sort(),
+			);
+			for (const p of problemTypes) {
+				expect(type?.description).toContain(
+					`\`${p.type}\` (${p.status}, ${p.title}): ${p.meaning}`,
+				);
+			}
+		});
+
+		it("gives each failure its own type: no two share a title or a meaning", () => {
+			expect(new Set(problemTypes.map((p) => p.title)).size).toBe(problemTypes.length);
+			expect(new Set(problemTypes.map((p) => p.meaning)).size).toBe(problemTypes.length);
+		});
+
+		it("lists in each problem response the types it can carry, with an example of each", () => {
+			for (const { path, method, operation } of operations(doc)) {
+				for (const [status, response] of Object.entries(operation.responses)) {
+					const media = response.content?.["application/problem+json"];
+					if (!media) continue;
+					const carried = Object.keys(media.examples ?? {});
+					expect(carried.length, `${method} ${path} ${status}`).toBeGreaterThan(0);
+					for (const code of carried) {
+						const p = problemTypes.find((candidate) => candidate.type === `/problems/${code}`);
+						expect(p?.status, `${method} ${path} ${status} ${code}`).toBe(Number(status));
+						expect(media.examples?.[code]?.value).toMatchObject({
+							type: p?.type,
+							status: p?.status,
+						});
+						expect(response.description).toContain(`\`${p?.type}\`: ${p?.meaning}`);
+					}
+				}
+			}
+		});
+
+		it("tells a taken username from an order already cancelled", () => {
+			const conflicts = (path: string, method: string) =>
+				Object.keys(
+					doc.paths[path]?.[method]?.responses["409"]?.content?.["application/problem+json"]
+						?.examples ?? {},
+				);
+			expect(conflicts("/api/v1/users", "post")).toEqual(["username_taken"]);
+			expect(conflicts("/api/v1/orders/{id}/cancel", "post")).toEqual(["order_already_cancelled"]);
+		});
+	});
+
+	describe("rules", () => {
+		it("writes every pattern as an ECMA-262 pattern with the u flag, as JSON Schema 2020-12 reads them", () => {
+			const patterns = patternsIn(doc);
+			expect(patterns.length).toBeGreaterThan(5);
+			for (const pattern of patterns) {
+				expect(() => new RegExp(pattern, "u"), pattern).not.toThrow();
+				// A flagged regex written whole (`^...$/u`) is no pattern.
+				expect(pattern, pattern).not.toMatch(/\/[dgimsuvy]+$/);
+			}
+		});
+
+		it("documents Retry-After as whole seconds on every 429 and 503", () => {
+			for (const { path, method, operation } of operations(doc)) {
+				for (const status of ["429", "503"]) {
+					const header = operation.responses[status]?.headers?.["Retry-After"];
+					if (!operation.responses[status]) continue;
+					expect(header?.schema, `${method} ${path} ${status}`).toMatchObject({
+						type: "integer",
+						minimum: 0,
+					});
+				}
+			}
+		});
+
+		it("documents limit as an integer from 1 to 100, written in decimal digits", () => {
+			for (const path of ["/api/v1/orders", "/api/v1/users/me/notifications"]) {
+				const limit = doc.paths[path]?.get?.parameters?.find((p) => p.name === "limit");
+				expect(limit?.schema).toMatchObject({
+					type: "integer",
+					minimum: 1,
+					maximum: 100,
+					default: 20,
+				});
+				expect(limit?.schema.description).toMatch(/decimal digits only/);
+			}
+		});
+
+		it("states which errors are not problem documents, and what unlisted methods get", () => {
+			const { description } = doc.info;
+			expect(description).toMatch(/tutorial routes' own 400, 401, 404 and\s+409 bodies/);
+			expect(description).toMatch(/`GET \/health`'s 503, which is the health report/);
+			expect(description).toMatch(/`HEAD` is answered as `GET`/);
+			expect(description).toMatch(/`OPTIONS` request with an `Origin` header/);
 		});
 	});
 

@@ -139,7 +139,7 @@ const cancelOrder = createRoute({
 	request: { params: OrderIdParams, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: { description: "Cancelled", content: orderJson },
-		...problemResponses(400, 401, 404, 409, 413, 429, 503),
+		...problemResponses(400, 401, 404, "order_already_cancelled", 413, 429, 503),
 	},
 });
 
@@ -148,7 +148,7 @@ const orderProblem = {
 	invalid_user: tokenNoLongerValid,
 	not_found: () => new ApiError("not_found", "No such order"),
 	already_cancelled: () =>
-		new ApiError("conflict", "The order is already cancelled"),
+		new ApiError("order_already_cancelled", "The order is already cancelled"),
 	invalid_cursor: unknownCursor,
 	idempotency_key_reused: () =>
 		new ApiError("idempotency_key_reused", "This Idempotency-Key was used with another body"),

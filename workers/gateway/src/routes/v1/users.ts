@@ -64,7 +64,7 @@ const createUser = createRoute({
 			}),
 			content: { "application/json": { schema: UserSchema } },
 		},
-		...problemResponses(400, 409, 413, 415, 429, 503),
+		...problemResponses(400, "username_taken", 413, 415, 429, 503),
 	},
 });
 
@@ -220,7 +220,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid }
 		const created = await callService("user", () =>
 			c.env.USER_SERVICE.createUser(callContext(c), c.req.valid("json")),
 		);
-		if (!created.ok) throw new ApiError("conflict", "That username is taken");
+		if (!created.ok) throw new ApiError("username_taken", "That username is taken");
 		const { user, bookmark } = created.value;
 		c.header("Location", "/api/v1/users/me");
 		if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
