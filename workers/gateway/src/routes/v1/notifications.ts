@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { NotificationPageSchema } from "#shared/contracts/notifications";
-import { PageRequestSchema } from "#shared/contracts/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { problemResponses, rejectInvalid, unknownCursor } from "../../problems";
+import { PageQuerySchema } from "./page-query";
 
 const listNotifications = createRoute({
 	method: "get",
@@ -18,7 +18,7 @@ const listNotifications = createRoute({
 		"recorded once by the task queue's consumer, usually within a second or two.",
 	security: [{ bearerAuth: [] }],
 	middleware: [requireUser()],
-	request: { query: PageRequestSchema, headers: z.object(BookmarkRequestHeader) },
+	request: { query: PageQuerySchema, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: {
 			description: "OK",

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { OrderItemsSchema, OrderPageSchema, OrderSchema } from "#shared/contracts/orders";
-import { PageRequestSchema } from "#shared/contracts/pagination";
 import { callContext, callService } from "../../call-service";
 import type { AuthedEnv } from "../../env";
 import { BookmarkRequestHeader } from "../../middleware/d1-bookmark";
 import { requireUser, tokenNoLongerValid } from "../../middleware/require-user";
 import { ApiError, problemResponses, rejectInvalid, unknownCursor } from "../../problems";
 import { limitOrders } from "../../rate-limits";
+import { PageQuerySchema } from "./page-query";
 
 const CreateOrderSchema = z
 	.strictObject({ items: OrderItemsSchema })
@@ -106,7 +106,7 @@ const listOrders = createRoute({
 	summary: "The caller's orders, newest first",
 	...authed,
 	request: {
-		query: PageRequestSchema,
+		query: PageQuerySchema,
 		headers: z.object(BookmarkRequestHeader),
 	},
 	responses: {
