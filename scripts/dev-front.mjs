@@ -24,7 +24,9 @@ export async function startFront({ port, hosts, upstreamPort }) {
 		hosts.map(
 			(host) =>
 				new Promise((resolve, reject) => {
-					const server = createServer({ allowHalfOpen: true }, (client) =>
+					// noDelay: Nagle's algorithm on a pipe holds each small write back
+					// until the last is acknowledged, which the peer delays (40 ms).
+					const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) =>
 						frontConnection(client, upstreamPort),
 					);
 					server.once("error", reject).listen(port, host, () => resolve(server));
@@ -55,7 +57,12 @@ function frontConnection(client, upstreamPort) {
 			client.end(notServed(requestLine.split(" ")[1] ?? ""));
 			return;
 		}
-		const upstream = connect({ port: upstreamPort, host: "127.0.0.1", allowHalfOpen: true });
+		const upstream = connect({
+			port: upstreamPort,
+			host: "127.0.0.1",
+			allowHalfOpen: true,
+			noDelay: true,
+		});
 		upstream.on("error", () => client.destroy());
 		client.on("error", () => upstream.destroy());
 		upstream.write(head);
