@@ -46,17 +46,8 @@ export async function startFront({ port, hosts, upstreamPort }) {
 function frontConnection(client, upstreamPort) {
 	let head = Buffer.alloc(0);
 	client.on("error", () => client.destroy());
-	const onData = (/** @type {Buffer} */ chunk) => {
-		head = Buffer.concat([head, chunk]);
-		const end = head.indexOf("\r\n");
-		if (end === -1 && head.length < REQUEST_LINE_MAX) return;
-		client.off("data", onData);
-		client.pause();
-		const requestLine = head.subarray(0, end === -1 ? head.length : end).toString("latin1");
-		if (requestLine.startsWith("CONNECT ")) {
-			client.end(notServed(requestLine.split(" ")[1] ?? ""));
-			return;
-		}
+	/** Hands the connection, `head` first, to wrangler; `ended`: the client has half-closed it. */
+	const passThrough = (ended) => {
 		const upstream = connect({
 			port: upstreamPort,
 			host: "127.0.0.1",
@@ -66,10 +57,32 @@ function frontConnection(client, upstreamPort) {
 		upstream.on("error", () => client.destroy());
 		client.on("error", () => upstream.destroy());
 		upstream.write(head);
-		client.pipe(upstream);
+		if (ended) upstream.end();
+		else client.pipe(upstream);
 		upstream.pipe(client);
 	};
-	client.on("data", onData);
+	const onData = (/** @type {Buffer} */ chunk) => {
+		head = Buffer.concat([head, chunk]);
+		// HTTP/1.1 servers skip empty lines before a request line (RFC 9112, section 2.2).
+		const start = head.length - head.toString("latin1").replace(/^(?:\r\n)+/, "").length;
+		const end = head.indexOf("\r\n", start);
+		if (end === -1 && head.length < REQUEST_LINE_MAX) return;
+		client.off("data", onData).off("end", onEnd);
+		client.pause();
+		const requestLine = head.subarray(start, end === -1 ? head.length : end).toString("latin1");
+		if (requestLine.startsWith("CONNECT ")) {
+			client.end(notServed(requestLine.split(" ")[1] ?? ""));
+			return;
+		}
+		passThrough(false);
+	};
+	// A client that half-closes before its request line ends: wrangler answers what came, if anything.
+	const onEnd = () => {
+		client.off("data", onData);
+		if (head.length === 0) client.end();
+		else passThrough(true);
+	};
+	client.on("data", onData).on("end", onEnd);
 }
 
 /** The gateway's answer to a method it does not serve (its `notFound`), for CONNECT. */

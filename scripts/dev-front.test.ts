@@ -3,23 +3,44 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFront } from "./dev-front.mjs";
 
-/** What comes back on one connection for `chunks`, written one after another, until it closes. */
+/** In `exchange`'s chunks: half-close the connection here. */
+const FIN = "<FIN>";
+
+/**
+ * What comes back on one connection for `chunks`, written one after another,
+ * until it closes; `FIN` half-closes the connection instead of writing. A
+ * connection still open after 2 s is a failure: the front left it hanging.
+ */
 function exchange(port: number, chunks: string[]): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const socket = connect(port, "127.0.0.1");
 		let answer = "";
+		const hung = setTimeout(() => {
+			socket.destroy();
+			reject(new Error(`still open after 2 s, with ${JSON.stringify(answer)}`));
+		}, 2000);
 		socket.on("data", (data) => {
 			answer += data.toString("latin1");
 		});
-		socket.on("end", () => resolve(answer));
+		socket.on("end", () => {
+			clearTimeout(hung);
+			resolve(answer);
+		});
 		socket.on("error", reject);
 		socket.on("connect", async () => {
 			for (const chunk of chunks) {
-				socket.write(chunk);
+				if (chunk === FIN) socket.end();
+				else socket.write(chunk);
 				await new Promise((next) => setTimeout(next, 20));
 			}
 		});
 	});
+}
+
+/** The front's CONNECT answer in `answer`: its head and its problem document. */
+function connectAnswer(answer: string) {
+	const [head = "", body = ""] = answer.split("\r\n\r\n");
+	return { head, problem: JSON.parse(body) };
 }
 
 describe("npm run dev's front", () => {
@@ -50,10 +71,10 @@ describe("npm run dev's front", () => {
 		const answer = await exchange(port, [
 			"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
 		]);
-		const [head = "", body = ""] = answer.split("\r\n\r\n");
+		const { head, problem } = connectAnswer(answer);
 		expect(head).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
 		expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
-		expect(JSON.parse(body)).toEqual({
+		expect(problem).toEqual({
 			type: "/problems/not_found",
 			title: "Not found",
 			status: 404,
@@ -73,6 +94,20 @@ describe("npm run dev's front", () => {
 			/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nGET \/healthHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nDELETE \/a\?b=1$/,
 		);
 		expect(seen).toEqual(["GET /health", "DELETE /a?b=1"]);
+	});
+
+	it("answers a CONNECT after empty lines, which HTTP/1.1 servers skip (RFC 9112, section 2.2)", async () => {
+		const answer = await exchange(port, [
+			"\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n",
+		]);
+		expect(connectAnswer(answer).problem.detail).toBe("No route for CONNECT example.com:443");
+		expect(seen).not.toContain("CONNECT example.com:443");
+	});
+
+	it("closes a connection the client half-closes before its request line ends, as wrangler does", async () => {
+		for (const chunks of [[FIN], ["GET /heal", FIN]]) {
+			await expect(exchange(port, chunks)).resolves.not.toMatch(/^HTTP\/1\.1 200/);
+		}
 	});
 
 	it("adds no delay of its own: small writes go out at once (no Nagle's algorithm)", async () => {
