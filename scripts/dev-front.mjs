@@ -7,6 +7,8 @@
 // passes every other connection through to wrangler byte for byte.
 import { randomUUID } from "node:crypto";
 import { connect, createServer } from "node:net";
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 
 /** A request line longer than this is not CONNECT's, and goes through as it is. */
 const REQUEST_LINE_MAX = 8192;
@@ -71,7 +73,7 @@ function frontConnection(client, upstreamPort) {
 		client.pause();
 		const requestLine = head.subarray(start, end === -1 ? head.length : end).toString("latin1");
 		if (requestLine.startsWith("CONNECT ")) {
-			client.end(notServed(requestLine.split(" ")[1] ?? ""));
+			void notServed(requestLine.split(" ")[1] ?? "").then((answer) => client.end(answer));
 			return;
 		}
 		passThrough(false);
@@ -85,8 +87,18 @@ function frontConnection(client, upstreamPort) {
 	client.on("data", onData).on("end", onEnd);
 }
 
+/**
+ * The headers hono/secure-headers adds with its defaults, as the gateway's
+ * app.ts uses it, so the CONNECT answer carries them like every other.
+ */
+const secureHeaderLines = new Hono()
+	.use(secureHeaders())
+	.get("/", (c) => c.body(null, 204))
+	.request("/")
+	.then((response) => [...response.headers].map(([name, value]) => `${name}: ${value}`));
+
 /** The gateway's answer to a method it does not serve (its `notFound`), for CONNECT. */
-function notServed(target) {
+async function notServed(target) {
 	const requestId = randomUUID();
 	const body = JSON.stringify({
 		type: "/problems/not_found",
@@ -100,6 +112,8 @@ function notServed(target) {
 		"Content-Type: application/problem+json",
 		`Content-Length: ${Buffer.byteLength(body)}`,
 		`x-request-id: ${requestId}`,
+		"Vary: Origin",
+		...(await secureHeaderLines),
 		"Connection: close",
 		"",
 		body,

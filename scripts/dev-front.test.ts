@@ -74,6 +74,9 @@ describe("npm run dev's front", () => {
 		const { head, problem } = connectAnswer(answer);
 		expect(head).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
 		expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
+		// Like every answer of the gateway's (hono/secure-headers' defaults).
+		expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
+		expect(head).toMatch(/\r\nStrict-Transport-Security: max-age=\d+; includeSubDomains\r\n/i);
 		expect(problem).toEqual({
 			type: "/problems/not_found",
 			title: "Not found",
