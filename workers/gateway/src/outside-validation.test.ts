@@ -269,6 +269,12 @@ const CASES: Record<string, fc.Arbitrary<Case>> = {
 	"POST /api/v1/auth/refresh": body({ refreshToken: text(1, 256) }).map((b) =>
 		v1("POST", "/api/v1/auth/refresh")({ body: b }),
 	),
+	"POST /api/v1/auth/logout": body({ refreshToken: text(1, 256) }).map((b) =>
+		v1("POST", "/api/v1/auth/logout")({ body: b }),
+	),
+	"DELETE /api/v1/users/me": body({ password: text(1, 1024) }).map((b) =>
+		v1("DELETE", "/api/v1/users/me", true)({ body: b }),
+	),
 	"PUT /api/v1/users/me/password": body({
 		currentPassword: text(1, 1024),
 		newPassword: text(8, 128),
