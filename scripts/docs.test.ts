@@ -102,6 +102,23 @@ describe("the docs", () => {
 		expect(broken).toEqual([]);
 	});
 
+	it("name only repository files and folders that exist", () => {
+		// `shared/kit/retry.test.ts`, `workers/user/src/email.ts`: a path in code
+		// font under a top-level folder. Globs and <placeholders> name no one
+		// file, and CONTRIBUTING.md's worker recipe names the files of its
+		// example `stock` worker, which a reader creates.
+		const path =
+			/`((?:workers|shared|scripts|test|bench|client|migrations|docs|\.github|\.ci)\/[^`\s]*)`/g;
+		const missing: string[] = [];
+		for (const page of markdown) {
+			for (const [, named = ""] of read(page).matchAll(path)) {
+				if (/[*<]/.test(named) || /\bstock\b/.test(named)) continue;
+				if (!existsSync(join(ROOT, named))) missing.push(`${page}: ${named}`);
+			}
+		}
+		expect(missing).toEqual([]);
+	});
+
 	it("have every section that code, config and docs cite by name", () => {
 		// `docs/API.md, "Errors"`, `README ("Two commands")`, also across a comment's line break.
 		const cited =
