@@ -2417,16 +2417,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `/problems/payload_too_large`: The body is over 16 KiB (16,384 bytes), whatever its content. */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description `/problems/rate_limited`: A rate limit was reached (logins, password checks, registrations, refreshes, order requests): `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {

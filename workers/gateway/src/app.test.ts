@@ -139,6 +139,24 @@ describe("every response", () => {
 			await expectProblem(res, 413);
 		});
 
+		it("reads no body where the route takes none: a body over 16 KiB gets the answer the route documents", async () => {
+			const { headers } = await signUp();
+			const body = "x".repeat(17 * 1024);
+			const answers: [string, string, number][] = [
+				// No such order: documented 404, not an undocumented 413.
+				["POST", "/api/v1/orders/0b5f3c9e-6d0a-4c1e-9f3b-2a7d8e4c1b90/cancel", 404],
+				["DELETE", "/api/v1/users/me/sessions/0123456789abcdef0123456789abcdef", 404],
+				["DELETE", "/api/v1/users/me/sessions", 204],
+				// Unlisted paths and methods are 404s, whatever comes with them.
+				["POST", "/nope", 404],
+				["PUT", "/health", 404],
+			];
+			for (const [method, path, status] of answers) {
+				const res = await api(path, { method, headers, body });
+				expect(res.status, `${method} ${path}`).toBe(status);
+			}
+		});
+
 		it("is a 500 problem, logged once with the error, when the gateway itself fails", async () => {
 			const log = vi.spyOn(console, "log").mockImplementation(() => {});
 			const app = createApp();

@@ -74,19 +74,45 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * runtime's own decoding turns invalid bytes into U+FFFD, so different bytes
  * would arrive as the same text: two names, one account. The strict text goes
  * into Hono's body cache, where every JSON parser reads it, so a bad byte is
- * malformed JSON to each route, answered in that route's own format; a route
- * that reads no body never notices.
+ * malformed JSON to each route, answered in that route's own format. Only
+ * requests to a route that takes a body get here (bodyRoutes).
  */
-const strictUtf8: MiddlewareHandler<AppEnv> = async (c, next) => {
-	if (c.req.raw.body) {
-		const text = c.req.arrayBuffer().then((bytes) => utf8.decode(bytes));
-		// Only the routes that parse the body read it, and they handle its failure.
-		text.catch(() => {});
-		// Hono types the cache's entries as values, but stores and awaits promises.
-		Object.assign(c.req.bodyCache, { text });
-	}
-	await next();
-};
+function readStrictUtf8(c: Context<AppEnv>) {
+	if (!c.req.raw.body) return;
+	const text = c.req.arrayBuffer().then((bytes) => utf8.decode(bytes));
+	// The route parses the body, and handles its failure.
+	text.catch(() => {});
+	// Hono types the cache's entries as values, but stores and awaits promises.
+	Object.assign(c.req.bodyCache, { text });
+}
+
+/** A documented path template as a pattern for request paths: `{id}` is one segment. */
+const templatePattern = (template: string) =>
+	new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
+
+/**
+ * Whether a request goes to a route that takes a body, as the document lists
+ * them (read once, on the first request, when every route is registered).
+ * Only those bodies are read, so only those routes can answer 413 or a
+ * malformed body; another request's body (a cancel's, an unknown route's)
+ * is never read, and the route answers as the document says it does.
+ */
+function bodyRoutes(app: OpenAPIHono<AppEnv>): (c: Context<AppEnv>) => boolean {
+	let routes: { method: string; path: RegExp }[] | undefined;
+	return (c) => {
+		routes ??= app.openAPIRegistry.definitions.flatMap((definition) =>
+			definition.type === "route" && definition.route.request?.body
+				? [
+						{
+							method: definition.route.method.toUpperCase(),
+							path: templatePattern(definition.route.path),
+						},
+					]
+				: [],
+		);
+		return routes.some((route) => route.method === c.req.method && route.path.test(c.req.path));
+	};
+}
 
 /** The one error handler: every error leaves as a problem document (request-log records it). */
 const handleError: ErrorHandler<AppEnv> = (error, c) =>
@@ -101,15 +127,21 @@ export function createApp() {
 	// Outside CORS, which answers preflights itself, so they carry the secure headers too.
 	app.use(secureHeaders());
 	app.use(browserAccess);
-	app.use(
-		bodyLimit({
-			maxSize: MAX_BODY_BYTES,
-			onError: () => {
-				throw new ApiError("payload_too_large", `The body is over ${MAX_BODY_BYTES} bytes`);
-			},
-		}),
+	const takesBody = bodyRoutes(app);
+	const limit = bodyLimit({
+		maxSize: MAX_BODY_BYTES,
+		onError: () => {
+			throw new ApiError("payload_too_large", `The body is over ${MAX_BODY_BYTES} bytes`);
+		},
+	});
+	app.use((c, next) =>
+		takesBody(c)
+			? limit(c, () => {
+					readStrictUtf8(c);
+					return next();
+				})
+			: next(),
 	);
-	app.use(strictUtf8);
 	app.route("/", tutorialRoutes);
 	app.route("/", healthRoutes);
 	app.route("/", docsRoutes);

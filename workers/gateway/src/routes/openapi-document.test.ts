@@ -60,7 +60,7 @@ const routes = [
 	["post", "/api/v1/orders", [201, 400, 401, 413, 415, 422, 429, 503], true],
 	["get", "/api/v1/orders", [200, 400, 401, 429, 503], true],
 	["get", "/api/v1/orders/{id}", [200, 400, 401, 404, 429, 503], true],
-	["post", "/api/v1/orders/{id}/cancel", [200, 400, 401, 404, 409, 413, 429, 503], true],
+	["post", "/api/v1/orders/{id}/cancel", [200, 400, 401, 404, 409, 429, 503], true],
 	["get", "/health", [200, 503], false],
 	["post", "/register", [201, 400, 409, 413, 429, 503], false],
 	["get", "/validate_user/{user_id}", [200, 404, 503], false],

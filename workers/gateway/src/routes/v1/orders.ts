@@ -139,7 +139,7 @@ const cancelOrder = createRoute({
 	request: { params: OrderIdParams, headers: z.object(BookmarkRequestHeader) },
 	responses: {
 		200: { description: "Cancelled", content: orderJson },
-		...problemResponses(400, 401, 404, "order_already_cancelled", 413, 429, 503),
+		...problemResponses(400, 401, 404, "order_already_cancelled", 429, 503),
 	},
 });
 
