@@ -263,14 +263,14 @@ fi
 
 start
 
-echo "== the tutorial's walkthrough, as written (port 8787)"
-expect 201 '{"message":"User created"}' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"alice\",\"password\":\"pass123\"}" http://localhost:$PORT/register
-expect 409 '{"message":"Username already exists"}' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"alice\",\"password\":\"pass123\"}" http://localhost:$PORT/register
-expect 400 '{"message":"Bad Request: Missing username or password"}' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"bob\"}" http://localhost:$PORT/register
-expect 201 '{"message":"Order created"}' -- -X POST -H "Content-Type: application/json" -d "{\"user_id\":1,\"items\":[\"item1\"]}" http://localhost:$PORT/create_order
-expect 401 '{"error":"Invalid user"}' -- -X POST -H "Content-Type: application/json" -d "{\"user_id\":999,\"items\":[\"item1\"]}" http://localhost:$PORT/create_order
-expect 200 '{"message":"User is valid"}' -- http://localhost:$PORT/validate_user/1
-expect 404 '{"error":"User not found"}' -- http://localhost:$PORT/validate_user/999
+echo "== the tutorial's walkthrough, as written (on port $PORT for 8787)"
+expect 201 '{"message":"User created"}'$'\n' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"alice\",\"password\":\"pass123\"}" http://localhost:$PORT/register
+expect 409 '{"message":"Username already exists"}'$'\n' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"alice\",\"password\":\"pass123\"}" http://localhost:$PORT/register
+expect 400 '{"message":"Bad Request: Missing username or password"}'$'\n' -- -X POST -H "Content-Type: application/json" -d "{\"username\":\"bob\"}" http://localhost:$PORT/register
+expect 201 '{"message":"Order created"}'$'\n' -- -X POST -H "Content-Type: application/json" -d "{\"user_id\":1,\"items\":[\"item1\"]}" http://localhost:$PORT/create_order
+expect 401 '{"error":"Invalid user"}'$'\n' -- -X POST -H "Content-Type: application/json" -d "{\"user_id\":999,\"items\":[\"item1\"]}" http://localhost:$PORT/create_order
+expect 200 '{"message":"User is valid"}'$'\n' -- http://localhost:$PORT/validate_user/1
+expect 404 '{"error":"User not found"}'$'\n' -- http://localhost:$PORT/validate_user/999
 expect 400 '*' -- -X POST -H "Content-Type: application/json" -d "{\"items\":[\"item1\"]}" http://localhost:$PORT/create_order
 expect 400 '*' -- -X POST -H "Content-Type: application/json" -d "not json" http://localhost:$PORT/create_order
 

@@ -32,7 +32,7 @@ describe("POST /register", () => {
 		it("creates a user: 201 with the tutorial's body", async () => {
 			const res = await register("alice");
 			expect(res.status).toBe(201);
-			expect(await res.text()).toBe('{"message":"User created"}');
+			expect(await res.text()).toBe('{"message":"User created"}\n');
 		});
 	});
 
@@ -42,7 +42,7 @@ describe("POST /register", () => {
 			for (const name of ["bob", "BOB"]) {
 				const res = await register(name);
 				expect(res.status).toBe(409);
-				expect(await res.text()).toBe('{"message":"Username already exists"}');
+				expect(await res.text()).toBe('{"message":"Username already exists"}\n');
 			}
 		});
 
@@ -62,7 +62,7 @@ describe("POST /register", () => {
 		])("answers %s with the tutorial's 400", async (_case, body) => {
 			const res = await post("/register", body);
 			expect(res.status).toBe(400);
-			expect(await res.text()).toBe('{"message":"Bad Request: Missing username or password"}');
+			expect(await res.text()).toBe('{"message":"Bad Request: Missing username or password"}\n');
 		});
 
 		it("answers a body that is not JSON with the tutorial's 400", async () => {
@@ -104,7 +104,7 @@ describe("GET /validate_user/<id>", () => {
 			await register("erin");
 			const res = await api(`/validate_user/${await userIdOf("erin")}`);
 			expect(res.status).toBe(200);
-			expect(await res.text()).toBe('{"message":"User is valid"}');
+			expect(await res.text()).toBe('{"message":"User is valid"}\n');
 		});
 	});
 
@@ -112,7 +112,7 @@ describe("GET /validate_user/<id>", () => {
 		it.each(["999", "0", "99999999999999999999", "abc", "-1"])("is 404 for %s", async (id) => {
 			const res = await api(`/validate_user/${id}`);
 			expect(res.status).toBe(404);
-			expect(await res.text()).toBe('{"error":"User not found"}');
+			expect(await res.text()).toBe('{"error":"User not found"}\n');
 		});
 	});
 
@@ -123,7 +123,7 @@ describe("GET /validate_user/<id>", () => {
 			for (const id of [...INJECTIONS, "1 OR 1=1", "1' OR '1'='1", "1;", "1/../1"]) {
 				const res = await api(`/validate_user/${encodeURIComponent(id)}`);
 				expect(res.status, id).toBe(404);
-				expect(await res.text()).toBe('{"error":"User not found"}');
+				expect(await res.text()).toBe('{"error":"User not found"}\n');
 			}
 		});
 	});
@@ -136,7 +136,7 @@ describe("POST /create_order", () => {
 			const userId = await userIdOf("frank");
 			const res = await post("/create_order", { user_id: userId, items: ["item1", "item2"] });
 			expect(res.status).toBe(201);
-			expect(await res.text()).toBe('{"message":"Order created"}');
+			expect(await res.text()).toBe('{"message":"Order created"}\n');
 
 			const page = unwrap(
 				await env.ORDER_SERVICE.listOrders(testCall(), { userId, sessionId: null }, { limit: 10 }),
@@ -158,7 +158,7 @@ describe("POST /create_order", () => {
 		it.each([999, 0, -1])("is 401 for unknown user %s", async (userId) => {
 			const res = await post("/create_order", { user_id: userId, items: ["item1"] });
 			expect(res.status).toBe(401);
-			expect(await res.text()).toBe('{"error":"Invalid user"}');
+			expect(await res.text()).toBe('{"error":"Invalid user"}\n');
 		});
 
 		it.each([

@@ -153,10 +153,22 @@ const enabled: MiddlewareHandler<AppEnv> = async (c, next) => {
 	await next();
 };
 
+/**
+ * Flask's jsonify ends the compact JSON it writes (outside debug mode) with a
+ * newline; Hono's c.json does not. The tutorial's own bodies get it, so they
+ * are the bytes Flask sent; its problem documents (413, 429, 503) are v1's.
+ */
+const likeFlask: MiddlewareHandler<AppEnv> = async (c, next) => {
+	await next();
+	if (c.res.headers.get("Content-Type")?.startsWith("application/json")) {
+		c.res = new Response(`${await c.res.text()}\n`, c.res);
+	}
+};
+
 export const tutorialRoutes = new OpenAPIHono<AppEnv>();
 
 for (const path of ["/register", "/validate_user/*", "/create_order"])
-	tutorialRoutes.use(path, enabled);
+	tutorialRoutes.use(path, enabled, likeFlask);
 
 tutorialRoutes.openapi(
 	register,
