@@ -7,7 +7,8 @@
 //
 // Locally (the state `npm run dev` uses; PERSIST_TO moves it): if `npm run
 // dev` answers on PORT (or --port, default 8787) the work runs at once and
-// its outcome is printed; otherwise the next `npm run dev` runs it.
+// its outcome is printed; otherwise an `npm run dev` on the same state runs it
+// (one on another port within its minute of scheduled work, else the next).
 // `--remote`: production (`--env production`); the cron runs it within a
 // minute. `--status` lists the last requests and how far each got.
 import { recentRedrives, requestRedrive, triggerScheduled } from "./redrive-request.mjs";
@@ -71,6 +72,6 @@ if (remote) {
 	console.log(done ? describe(done) : "Carried out by npm run dev.");
 } else {
 	console.log(
-		`npm run dev does not answer on port ${port}: the next \`npm run dev\` carries it out.`,
+		`npm run dev does not answer on port ${port}: an \`npm run dev\` on this state carries it out, within a minute if one runs on another port (--port N runs it at once), else when the next one starts.`,
 	);
 }
