@@ -42,6 +42,8 @@ describe("insertOrder and findOrder", () => {
 					createdAt: "2026-05-06T07:08:09.000Z",
 				});
 				expect(findOrder(db, "o-1")).toEqual(created);
+				// The same bytes too: a created order, its replay and a read look alike.
+				expect(JSON.stringify(created)).toBe(JSON.stringify(findOrder(db, "o-1")));
 			});
 		});
 	});

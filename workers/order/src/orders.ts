@@ -18,7 +18,7 @@ type OrderRow = typeof orders.$inferSelect;
 // Names the list in its cursors, so a cursor of another list is refused.
 const CURSOR_LIST = "o";
 
-function toOrder(row: OrderRow): Order {
+function toOrder(row: Omit<OrderRow, "seq">): Order {
 	return {
 		id: row.id,
 		userId: row.userId,
@@ -44,7 +44,7 @@ export function insertOrder(
 		JSON.stringify(order.items),
 		order.createdAt.getTime(),
 	);
-	return { ...order, status: "created", createdAt: order.createdAt.toISOString() };
+	return toOrder({ ...order, status: "created" });
 }
 
 export function findOrder(db: OrdersDb, id: string): Order | null {
