@@ -99,6 +99,17 @@ function headerValue(value: string, schema: Schema): unknown {
 	return integer && /^-?[0-9]+$/.test(value) ? Number(value) : value;
 }
 
+/**
+ * A path with its percent-encoded unreserved characters decoded: `%6F` and
+ * `o` name the same path (RFC 3986, section 6.2.2.2), and the gateway
+ * routes them alike.
+ */
+const withUnreservedDecoded = (path: string) =>
+	path.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
+		const character = String.fromCharCode(Number.parseInt(hex, 16));
+		return /^[A-Za-z0-9._~-]$/.test(character) ? character : encoded;
+	});
+
 /** A documented path template as a pattern for concrete paths: `{id}` is one segment. */
 function templatePattern(template: string): RegExp {
 	const escaped = template
@@ -134,7 +145,8 @@ export class Contract {
 		// HEAD is GET without the body.
 		const head = method === "head";
 		const read = head ? "get" : method;
-		const template = this.templates.find(([, pattern]) => pattern.test(exchange.path))?.[0];
+		const path = withUnreservedDecoded(exchange.path);
+		const template = this.templates.find(([, pattern]) => pattern.test(path))?.[0];
 		const operation = template ? this.document.paths[template]?.[read] : undefined;
 		if (!template || !operation) return this.unknownRouteDepartures(exchange);
 

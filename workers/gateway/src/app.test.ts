@@ -123,6 +123,19 @@ describe("every response", () => {
 			}
 		});
 
+		it("is a 413 problem for a body over 16 KiB on a route's path however it is spelled (percent-encoded letters)", async () => {
+			const { headers } = await signUp();
+			const body = JSON.stringify({ items: [{ sku: "x".repeat(17 * 1024), quantity: 1 }] });
+			for (const path of ["/api/v1/%6frders", "/%61pi/v1/orders"]) {
+				const res = await api(path, {
+					method: "POST",
+					headers: { ...headers, "Content-Type": "application/json" },
+					body,
+				});
+				await expectProblem(res, 413);
+			}
+		});
+
 		it("is a 413 problem for a streamed body over 16 KiB, which does not announce its length", async () => {
 			const { headers } = await signUp();
 			const body = new ReadableStream({
