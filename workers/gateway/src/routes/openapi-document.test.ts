@@ -55,6 +55,13 @@ const PROBLEM = { $ref: "#/components/schemas/Problem" };
 const routes = [
 	["post", "/api/v1/users", [201, 400, 409, 413, 415, 429, 503], false],
 	["post", "/api/v1/auth/login", [200, 400, 401, 413, 415, 429, 503], false],
+	["post", "/api/v1/auth/refresh", [200, 400, 401, 413, 415, 429, 503], false],
+	["post", "/api/v1/auth/logout", [204, 400, 413, 415, 429, 503], false],
+	["put", "/api/v1/users/me/password", [200, 400, 401, 413, 415, 429, 503], true],
+	["delete", "/api/v1/users/me", [204, 400, 401, 413, 415, 429, 503], true],
+	["get", "/api/v1/users/me/sessions", [200, 401, 503], true],
+	["delete", "/api/v1/users/me/sessions", [204, 401, 503], true],
+	["delete", "/api/v1/users/me/sessions/{id}", [204, 400, 401, 404, 503], true],
 	["get", "/api/v1/users/me", [200, 401, 503], true],
 	["get", "/api/v1/users/me/notifications", [200, 400, 401, 503], true],
 	["post", "/api/v1/orders", [201, 400, 401, 413, 415, 422, 429, 503], true],
@@ -127,6 +134,8 @@ describe("GET /openapi.json", () => {
 				Object.keys(item).map((method) => `${method} ${path}`),
 			);
 			expect(documented.sort()).toEqual([...served].sort());
+			// ...and each has its row above, so a new route cannot skip the status check.
+			expect(routes.map(([method, path]) => `${method} ${path}`).sort()).toEqual(documented);
 			const ids = Object.values(doc.paths).flatMap((item) =>
 				Object.values(item).map((operation) => operation.operationId),
 			);
