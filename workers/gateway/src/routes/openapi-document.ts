@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-
-const TUTORIAL_TAG = "Tutorial";
+import { TUTORIAL_TAG } from "./tutorial";
 
 /**
  * What the document says of the gateway as a whole. Each claim is held by a

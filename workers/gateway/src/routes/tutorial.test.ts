@@ -219,5 +219,21 @@ describe("SEED_ROUTES", () => {
 				expect(res.headers.get("content-type")).toBe("application/problem+json");
 			}
 		});
+
+		it("answers a body over 16 KiB to a hidden route as to any unlisted path: 404, not 413", async () => {
+			const off = { ...env, SEED_ROUTES: "off" as const };
+			for (const path of ["/register", "/create_order"]) {
+				const res = await appRequest(
+					path,
+					{
+						method: "POST",
+						headers: { "Content-Type": "application/json" },
+						body: `{"username":"${"x".repeat(17 * 1024)}"}`,
+					},
+					off,
+				);
+				expect(res.status, path).toBe(404);
+			}
+		});
 	});
 });

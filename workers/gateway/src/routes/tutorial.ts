@@ -14,6 +14,9 @@ import { LoginFields } from "./credentials";
  * curl walkthrough works unchanged. They keep the tutorial's loose input rules
  * (unknown fields are ignored); API v1 is the strict interface.
  */
+/** The tag of the tutorial's operations: the document lists them only where SEED_ROUTES serves them. */
+export const TUTORIAL_TAG = "Tutorial";
+
 const Message = z.object({ message: z.string() });
 const ErrorBody = z.object({ error: z.string() });
 
@@ -39,7 +42,7 @@ const register = createRoute({
 	method: "post",
 	path: "/register",
 	operationId: "tutorialRegister",
-	tags: ["Tutorial"],
+	tags: [TUTORIAL_TAG],
 	summary: "Register a user (tutorial)",
 	security: [],
 	request: {
@@ -77,7 +80,7 @@ const validateUser = createRoute({
 	method: "get",
 	path: "/validate_user/{user_id}",
 	operationId: "tutorialValidateUser",
-	tags: ["Tutorial"],
+	tags: [TUTORIAL_TAG],
 	summary: "Check that a user exists (tutorial)",
 	security: [],
 	request: {
@@ -106,7 +109,7 @@ const createOrder = createRoute({
 	method: "post",
 	path: "/create_order",
 	operationId: "tutorialCreateOrder",
-	tags: ["Tutorial"],
+	tags: [TUTORIAL_TAG],
 	summary: "Create an order for a user (tutorial)",
 	security: [],
 	request: {
