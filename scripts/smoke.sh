@@ -214,7 +214,7 @@ account_lifecycle() {
 	expect 401 '*"/problems/invalid_credentials"*' -- -X POST "$login" -H "$json" -d "{\"username\":\"$name\",\"password\":\"$new_password\"}"
 	# Where the tutorial's routes are on (the contract lists them), /validate_user forgets the id.
 	if [[ $(curl -s "$BASE/openapi.json") == *'"/validate_user/{user_id}"'* ]]; then
-		expect 404 '{"error":"User not found"}' -- "$BASE/validate_user/$id"
+		expect 404 '{"error":"User not found"}'$'\n' -- "$BASE/validate_user/$id"
 	fi
 
 	echo "== the same name again: a new account without the old orders; logout"
