@@ -1,5 +1,6 @@
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
+import { templatePattern } from "../workers/gateway/src/path-template";
 
 /**
  * Checks gateway responses against the OpenAPI document the gateway serves,
@@ -109,15 +110,6 @@ const withUnreservedDecoded = (path: string) =>
 		const character = String.fromCharCode(Number.parseInt(hex, 16));
 		return /^[A-Za-z0-9._~-]$/.test(character) ? character : encoded;
 	});
-
-/** A documented path template as a pattern for concrete paths: `{id}` is one segment. */
-function templatePattern(template: string): RegExp {
-	const escaped = template
-		.split(/\{[^}]+\}/)
-		.map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
-		.join("[^/]+");
-	return new RegExp(`^${escaped}$`);
-}
 
 export class Contract {
 	private readonly ajv = new Ajv2020({ allErrors: true, strict: true });

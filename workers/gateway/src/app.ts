@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { BOOKMARK_HEADER, d1Bookmark } from "./middleware/d1-bookmark";
 import { requestLog } from "./middleware/request-log";
 import { traceContext } from "./middleware/trace-context";
+import { templatePattern } from "./path-template";
 import { ApiError, asApiError, problem } from "./problems";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -85,10 +86,6 @@ function readStrictUtf8(c: Context<AppEnv>) {
 	// Hono types the cache's entries as values, but stores and awaits promises.
 	Object.assign(c.req.bodyCache, { text });
 }
-
-/** A documented path template as a pattern for request paths: `{id}` is one segment. */
-const templatePattern = (template: string) =>
-	new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
 
 /**
  * Whether a request goes to a route that takes a body, as the document lists
