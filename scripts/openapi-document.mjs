@@ -1,6 +1,6 @@
 // The OpenAPI document exactly as the gateway serves it: its handler, from
 // the bundle `wrangler deploy` uploads, asked for /openapi.json without a
-// server. Read by `npm run lint:openapi` (Redocly) and `npm run client:schema`
+// server. Read by `npm run lint:openapi` (Redocly) and `npm run client:generate`
 // (the typed client's types), so both see what a client of the gateway sees.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";

@@ -9,11 +9,10 @@ import { problemResponses } from "../problems";
 import { limitOrders, limitRegistration } from "../rate-limits";
 import { LoginFields } from "./credentials";
 
-/**
- * The tutorial's three routes, byte-compatible with its Flask services so its
- * curl walkthrough works unchanged. They keep the tutorial's loose input rules
- * (unknown fields are ignored); API v1 is the strict interface.
- */
+// The tutorial's three routes, byte-compatible with its Flask services so its
+// curl walkthrough works unchanged. They keep the tutorial's loose input rules
+// (unknown fields are ignored); API v1 is the strict interface.
+
 /** The tag of the tutorial's operations: the document lists them only where SEED_ROUTES serves them. */
 export const TUTORIAL_TAG = "Tutorial";
 
