@@ -89,6 +89,18 @@ fail() {
 	echo "FAIL $*"
 	failures=$((failures + 1))
 }
+# alice_notified_once AUTH-HEADER PASS-TEXT WHEN: alice's welcome and her two
+# order confirmations, each once (a redelivery or redrive must not add one).
+alice_notified_once() {
+	local notifications
+	notifications=$(curl -s "$BASE/api/v1/users/me/notifications" -H "$1")
+	if [[ $(grep -o '"kind":"welcome"' <<<"$notifications" | wc -l) -eq 1 &&
+		$(grep -o '"kind":"order_confirmation"' <<<"$notifications" | wc -l) -eq 2 ]]; then
+		pass "$2"
+	else
+		fail "alice's notifications $3: $notifications"
+	fi
+}
 # expect STATUS BODY -- curl arguments...: runs curl, compares the status, and
 # the body with BODY (a glob: '*' is anything). The body is left in BODY.
 BODY=
@@ -310,13 +322,7 @@ deadline=$((SECONDS + 15))
 until [[ $(curl -s "$BASE/api/v1/users/me/notifications" -H "$AUTH" | grep -o '"kind"' | wc -l) -ge 3 ]] || ((SECONDS >= deadline)); do
 	sleep 0.2
 done
-notifications=$(curl -s "$BASE/api/v1/users/me/notifications" -H "$AUTH")
-if [[ $(grep -o '"kind":"welcome"' <<<"$notifications" | wc -l) -eq 1 &&
-	$(grep -o '"kind":"order_confirmation"' <<<"$notifications" | wc -l) -eq 2 ]]; then
-	pass "alice has 1 welcome and 2 order confirmations"
-else
-	fail "alice's notifications after 15 s: $notifications"
-fi
+alice_notified_once "$AUTH" "alice has 1 welcome and 2 order confirmations" "after 15 s"
 
 echo "== npm run demo"
 if npm run -s demo -- --base "$BASE" >"$STATE/demo.log" 2>&1; then
@@ -404,13 +410,8 @@ if placed=$(node scripts/events-in-flight.mjs place --base "$BASE" --users 4 --o
 	# Re-sent at every restart of this run, alice's events still count once each.
 	ALICE=$(curl -s -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
 		-d '{"username":"alice","password":"pass123"}' | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
-	notifications=$(curl -s "$BASE/api/v1/users/me/notifications" -H "Authorization: Bearer $ALICE")
-	if [[ $(grep -o '"kind":"welcome"' <<<"$notifications" | wc -l) -eq 1 &&
-		$(grep -o '"kind":"order_confirmation"' <<<"$notifications" | wc -l) -eq 2 ]]; then
-		pass "alice still has 1 welcome and 2 order confirmations after three restarts' redrives"
-	else
-		fail "alice's notifications after the restarts: $notifications"
-	fi
+	alice_notified_once "Authorization: Bearer $ALICE" \
+		"alice still has 1 welcome and 2 order confirmations after three restarts' redrives" "after the restarts"
 else
 	fail "$placed"
 fi
